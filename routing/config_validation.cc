@@ -1,0 +1,305 @@
+// Validation walks the config once, collecting ids first so that references
+// can be checked in any order of declaration.
+#include "routing/config_validation.h"
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "routing/iso_codes.h"
+
+namespace leadrouter::routing {
+namespace {
+
+using leadrouter::v1::RoutingConfig;
+using leadrouter::v1::Target;
+
+constexpr int kMaxCapacity = 100000;
+
+class Checker {
+ public:
+  explicit Checker(const RoutingConfig& config) : config_(config) {}
+
+  std::vector<ConfigError> Run() && {
+    CheckTerritories();
+    CheckReps();
+    CheckTeams();
+    CheckQueues();
+    CheckRules();
+    return std::move(errors_);
+  }
+
+ private:
+  void Error(std::string path, std::string message) {
+    errors_.push_back({std::move(path), std::move(message)});
+  }
+
+  // Checks an id and records it; false when the id is unusable.
+  bool CheckId(const std::string& path, const std::string& id,
+               absl::flat_hash_set<std::string>& seen, const char* kind) {
+    if (id.empty()) {
+      Error(path, "is required");
+      return false;
+    }
+    if (!IsConfigId(id)) {
+      Error(path, absl::StrCat("\"", id,
+                               "\" is not a valid id (1 to 64 letters, "
+                               "digits, '.', '-', '_')"));
+      return false;
+    }
+    if (!seen.insert(id).second) {
+      Error(path, absl::StrCat("duplicate ", kind, " id \"", id, "\""));
+      return false;
+    }
+    return true;
+  }
+
+  void CheckCountry(const std::string& path, const std::string& code) {
+    if (!IsIsoCountryCode(code)) {
+      Error(path, absl::StrCat("\"", code,
+                               "\" is not an ISO 3166-1 alpha-2 code (e.g. "
+                               "\"DE\")"));
+    }
+  }
+
+  void CheckTerritories() {
+    for (int i = 0; i < config_.territories_size(); ++i) {
+      const auto& t = config_.territories(i);
+      const std::string path = absl::StrCat("territories[", i, "]");
+      CheckId(path + ".id", t.id(), territories_, "territory");
+      if (t.countries().empty() && t.regions().empty() &&
+          t.postal_areas().empty()) {
+        Error(path, "needs countries, regions or postal_areas");
+      }
+      for (int j = 0; j < t.countries_size(); ++j) {
+        CheckCountry(absl::StrCat(path, ".countries[", j, "]"), t.countries(j));
+      }
+      for (int j = 0; j < t.regions_size(); ++j) {
+        if (!IsRegionCode(t.regions(j))) {
+          Error(absl::StrCat(path, ".regions[", j, "]"),
+                absl::StrCat("\"", t.regions(j),
+                             "\" is not an ISO 3166-2 code (e.g. \"DE-BY\")"));
+        }
+      }
+      for (int j = 0; j < t.postal_areas_size(); ++j) {
+        CheckPostalArea(absl::StrCat(path, ".postal_areas[", j, "]"),
+                        t.postal_areas(j));
+      }
+    }
+  }
+
+  void CheckPostalCode(const std::string& path, const std::string& code) {
+    if (NormalizePostalCode(code).empty() || code.size() > 16 ||
+        !IsPostalCodeText(code)) {
+      Error(path, absl::StrCat("\"", code,
+                               "\" is not a postal code (1 to 16 letters, "
+                               "digits, spaces, '-')"));
+    }
+  }
+
+  void CheckPostalArea(const std::string& path,
+                       const leadrouter::v1::PostalArea& area) {
+    CheckCountry(path + ".country", area.country());
+    if (area.prefixes().empty() && area.ranges().empty()) {
+      Error(path, "needs prefixes or ranges");
+    }
+    for (int k = 0; k < area.prefixes_size(); ++k) {
+      CheckPostalCode(absl::StrCat(path, ".prefixes[", k, "]"),
+                      area.prefixes(k));
+    }
+    for (int k = 0; k < area.ranges_size(); ++k) {
+      const auto& r = area.ranges(k);
+      const std::string rpath = absl::StrCat(path, ".ranges[", k, "]");
+      CheckPostalCode(rpath + ".first", r.first());
+      CheckPostalCode(rpath + ".last", r.last());
+      const std::string first = NormalizePostalCode(r.first());
+      const std::string last = NormalizePostalCode(r.last());
+      if (first.size() != last.size()) {
+        Error(rpath, "first and last must have the same length");
+      } else if (first > last) {
+        Error(rpath, absl::StrCat("first \"", r.first(),
+                                  "\" sorts after last \"", r.last(), "\""));
+      }
+    }
+  }
+
+  void CheckReps() {
+    for (int i = 0; i < config_.reps_size(); ++i) {
+      const auto& rep = config_.reps(i);
+      const std::string path = absl::StrCat("reps[", i, "]");
+      CheckId(path + ".id", rep.id(), reps_, "rep");
+      if (rep.capacity() <= 0 || rep.capacity() > kMaxCapacity) {
+        Error(path + ".capacity",
+              absl::StrCat(rep.capacity(), " is outside 1 to ", kMaxCapacity));
+      }
+      for (int j = 0; j < rep.languages_size(); ++j) {
+        if (!IsLanguageTag(rep.languages(j))) {
+          Error(absl::StrCat(path, ".languages[", j, "]"),
+                absl::StrCat("\"", rep.languages(j),
+                             "\" is not a BCP 47 language tag"));
+        }
+      }
+    }
+  }
+
+  void CheckTeams() {
+    for (int i = 0; i < config_.teams_size(); ++i) {
+      const auto& team = config_.teams(i);
+      const std::string path = absl::StrCat("teams[", i, "]");
+      CheckId(path + ".id", team.id(), teams_, "team");
+      if (!leadrouter::v1::TeamStrategy_IsValid(team.strategy())) {
+        Error(path + ".strategy", "unknown strategy");
+      }
+      if (team.members().empty()) Error(path + ".members", "is empty");
+      absl::flat_hash_set<std::string> members;
+      for (int j = 0; j < team.members_size(); ++j) {
+        const std::string& member = team.members(j);
+        const std::string mpath = absl::StrCat(path, ".members[", j, "]");
+        if (!reps_.contains(member)) {
+          Error(mpath, absl::StrCat("unknown rep \"", member, "\""));
+        } else if (!members.insert(member).second) {
+          Error(mpath, absl::StrCat("rep \"", member, "\" is listed twice"));
+        }
+      }
+    }
+  }
+
+  void CheckQueues() {
+    for (int i = 0; i < config_.queues_size(); ++i) {
+      const std::string path = absl::StrCat("queues[", i, "].id");
+      const std::string& id = config_.queues(i).id();
+      if (id == "unmatched") {
+        Error(path, "\"unmatched\" is reserved for leads no rule matches");
+        continue;
+      }
+      CheckId(path, id, queues_, "queue");
+    }
+  }
+
+  void CheckTarget(const std::string& path, const Target& target) {
+    switch (target.kind_case()) {
+      case Target::kTeam:
+        if (!teams_.contains(target.team())) {
+          Error(path + ".team",
+                absl::StrCat("unknown team \"", target.team(), "\""));
+        }
+        break;
+      case Target::kRep:
+        if (!reps_.contains(target.rep())) {
+          Error(path + ".rep",
+                absl::StrCat("unknown rep \"", target.rep(), "\""));
+        }
+        break;
+      case Target::kQueue:
+        if (!queues_.contains(target.queue())) {
+          Error(path + ".queue",
+                absl::StrCat("unknown queue \"", target.queue(), "\""));
+        }
+        break;
+      case Target::KIND_NOT_SET:
+        Error(path, "needs one of team, rep or queue");
+        break;
+    }
+  }
+
+  void CheckRules() {
+    if (config_.rules().empty()) Error("rules", "needs at least one rule");
+    absl::flat_hash_set<std::string> rule_ids;
+    for (int i = 0; i < config_.rules_size(); ++i) {
+      const auto& rule = config_.rules(i);
+      const std::string path = absl::StrCat("rules[", i, "]");
+      CheckId(path + ".id", rule.id(), rule_ids, "rule");
+      CheckMatch(path + ".match", rule.match());
+      CheckTarget(path + ".target", rule.target());
+      if (rule.has_fallback()) {
+        CheckTarget(path + ".fallback", rule.fallback());
+        if (rule.fallback().SerializeAsString() ==
+            rule.target().SerializeAsString()) {
+          Error(path + ".fallback", "is the same as the target");
+        }
+      }
+    }
+  }
+
+  void CheckMatch(const std::string& path,
+                  const leadrouter::v1::RuleMatch& match) {
+    for (int j = 0; j < match.territories_size(); ++j) {
+      if (!territories_.contains(match.territories(j))) {
+        Error(absl::StrCat(path, ".territories[", j, "]"),
+              absl::StrCat("unknown territory \"", match.territories(j),
+                           "\""));
+      }
+    }
+    for (int j = 0; j < match.product_interests_size(); ++j) {
+      const std::string& p = match.product_interests(j);
+      if (p.empty() || p.size() > 64) {
+        Error(absl::StrCat(path, ".product_interests[", j, "]"),
+              "must be 1 to 64 bytes");
+      }
+    }
+    if (match.has_score()) {
+      const auto& score = match.score();
+      if (score.has_min() && (score.min() < 0 || score.min() > 100)) {
+        Error(path + ".score.min",
+              absl::StrCat(score.min(), " is outside 0 to 100"));
+      }
+      if (score.has_max() && (score.max() < 0 || score.max() > 100)) {
+        Error(path + ".score.max",
+              absl::StrCat(score.max(), " is outside 0 to 100"));
+      }
+      if (score.has_min() && score.has_max() && score.min() > score.max()) {
+        Error(path + ".score", absl::StrCat("min ", score.min(),
+                                            " is above max ", score.max()));
+      }
+    }
+    for (int j = 0; j < match.stages_size(); ++j) {
+      if (match.stages(j) == leadrouter::v1::STAGE_UNSPECIFIED ||
+          !leadrouter::v1::Stage_IsValid(match.stages(j))) {
+        Error(absl::StrCat(path, ".stages[", j, "]"), "must be mql or sql");
+      }
+    }
+  }
+
+  const RoutingConfig& config_;
+  std::vector<ConfigError> errors_;
+  absl::flat_hash_set<std::string> territories_, reps_, teams_, queues_;
+};
+
+}  // namespace
+
+std::vector<ConfigError> ValidateConfig(const RoutingConfig& config) {
+  return Checker(config).Run();
+}
+
+std::string FormatConfigErrors(const std::vector<ConfigError>& errors) {
+  std::string out;
+  for (const ConfigError& e : errors) {
+    if (!out.empty()) out += "\n";
+    absl::StrAppend(&out, e.path, ": ", e.message);
+  }
+  return out;
+}
+
+std::string ConfigVersion(const RoutingConfig& config) {
+  // Deterministic serialization keeps the bytes, and so the version, stable
+  // across processes (map order would otherwise vary).
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    config.SerializeToCodedStream(&coded);
+  }
+  uint64_t hash = 14695981039346656037ULL;  // FNV-1a, 64 bit.
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return absl::StrFormat("cfg-%016x", hash);
+}
+
+}  // namespace leadrouter::routing
