@@ -1,0 +1,35 @@
+// The table is taken once per lead, before the store's lock, so a config
+// swap never changes a decision half-way.
+#include "server/api/lead_intake.h"
+
+#include "routing/decision.h"
+#include "routing/lead_validation.h"
+
+namespace leadrouter::server {
+
+void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
+  if (absl::Status valid = routing::ValidateLead(lead); !valid.ok()) {
+    done(valid);
+    return;
+  }
+  std::shared_ptr<const routing::RoutingTable> table = table_.Get();
+  const absl::Time now = clock_();
+  store_.Route(
+      lead,
+      [&lead, table, now](const routing::RoutingState& state) {
+        return routing::Decide(*table, lead, state, now);
+      },
+      std::move(done));
+}
+
+absl::StatusOr<leadrouter::v1::Assignment> LeadIntake::Explain(
+    const leadrouter::v1::Lead& lead) {
+  if (absl::Status valid = routing::ValidateLead(lead); !valid.ok()) {
+    return valid;
+  }
+  std::shared_ptr<const routing::RoutingTable> table = table_.Get();
+  return routing::Decide(*table, lead, store_.Snapshot(), clock_())
+      .assignment;
+}
+
+}  // namespace leadrouter::server

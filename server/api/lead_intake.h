@@ -1,0 +1,47 @@
+// What LeadRouter does with a lead, without gRPC: validate it, decide on the
+// current routing table, and store the decision (or explain it without
+// storing). The gRPC services are thin shells over this class, and tests can
+// drive it directly.
+//
+//   LeadIntake intake(current_table, store, absl::Now);
+//   intake.Route(lead, [](absl::StatusOr<RouteOutcome> outcome) { ... });
+#ifndef LEADROUTER_SERVER_API_LEAD_INTAKE_H_
+#define LEADROUTER_SERVER_API_LEAD_INTAKE_H_
+
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "leadrouter/v1/assignment.pb.h"
+#include "leadrouter/v1/lead.pb.h"
+#include "server/config/current_table.h"
+#include "server/store/assignment_store.h"
+
+namespace leadrouter::server {
+
+using Clock = std::function<absl::Time()>;
+
+// Thread-safe.
+class LeadIntake {
+ public:
+  LeadIntake(const CurrentTable& table, AssignmentStore& store, Clock clock)
+      : table_(table), store_(store), clock_(std::move(clock)) {}
+
+  // Validates and routes; `done` runs once the decision is durable, or with
+  // INVALID_ARGUMENT naming the field (nothing stored) or a store error.
+  void Route(const leadrouter::v1::Lead& lead, RouteCallback done);
+
+  // The assignment Route would make now for this lead as if it were new.
+  // Stores and reserves nothing.
+  absl::StatusOr<leadrouter::v1::Assignment> Explain(
+      const leadrouter::v1::Lead& lead);
+
+ private:
+  const CurrentTable& table_;
+  AssignmentStore& store_;
+  Clock clock_;
+};
+
+}  // namespace leadrouter::server
+
+#endif  // LEADROUTER_SERVER_API_LEAD_INTAKE_H_

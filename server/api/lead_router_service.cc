@@ -1,0 +1,47 @@
+// RouteLead finishes from the store's commit callback, so no gRPC thread
+// waits on an fsync.
+#include "server/api/lead_router_service.h"
+
+#include "server/api/route_leads_stream.h"
+#include "server/api/status.h"
+
+namespace leadrouter::server {
+
+grpc::ServerUnaryReactor* LeadRouterService::RouteLead(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::RouteLeadRequest* request,
+    leadrouter::v1::RouteLeadResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  intake_.Route(request->lead(),
+                [reactor, response](absl::StatusOr<RouteOutcome> outcome) {
+                  if (!outcome.ok()) {
+                    reactor->Finish(ToGrpcStatus(outcome.status()));
+                    return;
+                  }
+                  *response->mutable_assignment() =
+                      std::move(outcome->assignment);
+                  response->set_replayed(outcome->replayed);
+                  reactor->Finish(grpc::Status::OK);
+                });
+  return reactor;
+}
+
+grpc::ServerBidiReactor<leadrouter::v1::RouteLeadRequest,
+                        leadrouter::v1::RouteLeadsResponse>*
+LeadRouterService::RouteLeads(grpc::CallbackServerContext* /*context*/) {
+  return new RouteLeadsStream(intake_);  // deletes itself in OnDone
+}
+
+grpc::ServerUnaryReactor* LeadRouterService::ExplainRoute(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::ExplainRouteRequest* request,
+    leadrouter::v1::ExplainRouteResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<leadrouter::v1::Assignment> assignment =
+      intake_.Explain(request->lead());
+  if (assignment.ok()) *response->mutable_assignment() = *std::move(assignment);
+  reactor->Finish(ToGrpcStatus(assignment.status()));
+  return reactor;
+}
+
+}  // namespace leadrouter::server

@@ -1,0 +1,97 @@
+// Signals are blocked in every thread and taken by one waiting thread
+// (sigwait), so shutdown runs as ordinary code, not in a signal handler.
+#include "server/daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/api/assignment_service.h"
+#include "server/api/lead_intake.h"
+#include "server/api/lead_router_service.h"
+#include "server/config/config_file.h"
+#include "server/config/current_table.h"
+#include "server/log.h"
+#include "server/store/sqlite_store.h"
+
+namespace leadrouter::server {
+namespace {
+
+// The address with the port the server really bound (for ":0").
+std::string BoundAddress(const std::string& requested, int port) {
+  const size_t colon = requested.rfind(':');
+  return absl::StrCat(requested.substr(0, colon), ":", port);
+}
+
+}  // namespace
+
+int RunDaemon(const DaemonOptions& options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+
+  auto table = LoadRoutingTable(options.config_path);
+  if (!table.ok()) {
+    LogError("config_invalid", {{"config", options.config_path},
+                                {"error", std::string(table.status().message())}});
+    return 1;
+  }
+  LogInfo("config_loaded", {{"config", options.config_path},
+                            {"version", (*table)->version()}});
+
+  auto store = SqliteStore::Open(options.data_dir);
+  if (!store.ok()) {
+    LogError("store_unavailable",
+             {{"data_dir", options.data_dir},
+              {"error", std::string(store.status().message())}});
+    return 1;
+  }
+  CurrentTable current(*table);
+  LeadIntake intake(current, **store, [] { return absl::Now(); });
+  LeadRouterService lead_router(intake);
+  AssignmentServiceImpl assignments(**store);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen_address,
+                           grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&lead_router);
+  builder.RegisterService(&assignments);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    LogError("listen_failed", {{"address", options.listen_address}});
+    (*store)->Close();
+    return 1;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
+                      {"data_dir", options.data_dir}});
+
+  std::thread signal_waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    LogInfo("draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    server->GetHealthCheckService()->SetServingStatus(false);
+    // Waits for in-flight calls (each RouteLead ends at its commit), then
+    // cancels what is left at the deadline.
+    server->Shutdown(absl::ToChronoTime(absl::Now() + options.drain_timeout));
+  });
+  server->Wait();
+  signal_waiter.join();
+  (*store)->Close();
+  LogInfo("stopped");
+  return 0;
+}
+
+}  // namespace leadrouter::server

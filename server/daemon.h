@@ -1,0 +1,28 @@
+// leadrouterd's life: load the config, open the store, serve gRPC until
+// SIGTERM or SIGINT, drain in-flight calls, close the store.
+//
+//   DaemonOptions options;  // filled from flags in main.cc
+//   return RunDaemon(options);
+#ifndef LEADROUTER_SERVER_DAEMON_H_
+#define LEADROUTER_SERVER_DAEMON_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace leadrouter::server {
+
+struct DaemonOptions {
+  std::string config_path;
+  std::string listen_address = "127.0.0.1:50051";
+  std::string data_dir = "data";
+  // How long in-flight calls may run on after SIGTERM before being cancelled.
+  absl::Duration drain_timeout = absl::Seconds(10);
+};
+
+// The process exit code: 0 after a clean drain, 1 when start-up failed.
+int RunDaemon(const DaemonOptions& options);
+
+}  // namespace leadrouter::server
+
+#endif  // LEADROUTER_SERVER_DAEMON_H_

@@ -1,0 +1,89 @@
+// Where routing decisions live. The store, not its caller, owns the routing
+// state (open loads, rotation positions): Route() hands the decider a view
+// that is consistent with everything stored, and stores the decision with its
+// reservation atomically. An embedded store (SQLite) serializes deciders in
+// one process; a shared one (PostgreSQL) would run the decider inside a
+// transaction that row-locks the team's rotation and the reps' loads, so
+// several replicas can never over-fill a rep.
+//
+//   store.Route(lead,
+//               [&](const routing::RoutingState& s) {
+//                 return routing::Decide(*table, lead, s, now);
+//               },
+//               [](absl::StatusOr<RouteOutcome> outcome) { ... });
+#ifndef LEADROUTER_SERVER_STORE_ASSIGNMENT_STORE_H_
+#define LEADROUTER_SERVER_STORE_ASSIGNMENT_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "leadrouter/v1/assignment.pb.h"
+#include "leadrouter/v1/lead.pb.h"
+#include "routing/decision.h"
+#include "routing/routing_state.h"
+
+namespace leadrouter::server {
+
+struct RouteOutcome {
+  leadrouter::v1::Assignment assignment;
+  // True when the lead id was stored before and this is that decision.
+  bool replayed = false;
+};
+
+// Makes the decision for a lead from the store's current routing state.
+using Decider =
+    std::function<routing::Decision(const routing::RoutingState& state)>;
+// Receives the outcome once it is durable (or the error); may run on a
+// store thread, so it must not block.
+using RouteCallback = std::function<void(absl::StatusOr<RouteOutcome>)>;
+
+struct AssignmentQuery {
+  std::string rep_id;   // empty: any rep
+  std::string team_id;  // empty: any team
+  int64_t after_position = 0;  // only assignments stored after this position
+  int limit = 100;
+};
+
+struct AssignmentPage {
+  std::vector<leadrouter::v1::Assignment> assignments;
+  // Position of the last assignment returned; continue after it. 0 when the
+  // page holds nothing.
+  int64_t last_position = 0;
+  // True when more assignments match after this page.
+  bool more = false;
+};
+
+// Thread-safe.
+class AssignmentStore {
+ public:
+  virtual ~AssignmentStore() = default;
+
+  // Routes `lead` (already valid) once. If its id is stored (or being
+  // stored), `done` gets that assignment with replayed = true and `decide`
+  // is not called. Otherwise `decide` runs on a consistent state (always
+  // before Route returns, so it may refer to the caller's locals), and
+  // `done` runs after the assignment and its reservation are committed.
+  virtual void Route(const leadrouter::v1::Lead& lead, Decider decide,
+                     RouteCallback done) = 0;
+
+  // A copy of the current routing state, for dry runs.
+  virtual routing::RoutingState Snapshot() = 0;
+
+  // NOT_FOUND if the lead was never routed.
+  virtual absl::StatusOr<leadrouter::v1::Assignment> Get(
+      const std::string& lead_id) = 0;
+
+  // Matching assignments in the order they were stored.
+  virtual absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) = 0;
+
+  // Refuses new routes with UNAVAILABLE and commits every route already
+  // accepted. Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace leadrouter::server
+
+#endif  // LEADROUTER_SERVER_STORE_ASSIGNMENT_STORE_H_

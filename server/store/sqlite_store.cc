@@ -1,0 +1,352 @@
+// Schema: `assignments` holds one row per lead (the Assignment and the Lead as
+// serialized protos, plus the columns queries filter on); `rep_load` and
+// `team_rotation` hold the routing state, updated in the same transaction as
+// the rows that change it, so a restart finds them exactly as acknowledged.
+#include "server/store/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace leadrouter::server {
+namespace {
+
+using leadrouter::v1::Assignment;
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS assignments (
+  position     INTEGER PRIMARY KEY AUTOINCREMENT,
+  lead_id      TEXT NOT NULL UNIQUE,
+  state        INTEGER NOT NULL,
+  rep_id       TEXT NOT NULL,
+  team_id      TEXT NOT NULL,
+  queue        TEXT NOT NULL,
+  routed_at_us INTEGER NOT NULL,
+  assignment   BLOB NOT NULL,
+  lead         BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS assignments_by_rep ON assignments(rep_id, position);
+CREATE INDEX IF NOT EXISTS assignments_by_team
+  ON assignments(team_id, position);
+CREATE TABLE IF NOT EXISTS rep_load (
+  rep_id     TEXT PRIMARY KEY,
+  open_count INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS team_rotation (
+  team_id     TEXT PRIMARY KEY,
+  last_rep_id TEXT NOT NULL
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+// Keeps a second process off the same data directory: two writers would
+// each trust their own in-memory state and over-fill reps.
+absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create data directory ", data_dir, ": ", ec.message()));
+  }
+  const std::string path = data_dir + "/LOCK";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", data_dir,
+        " is in use by another leadrouterd (", path, " is locked)"));
+  }
+  return fd;
+}
+
+int64_t RoutedAtMicros(const Assignment& a) {
+  return a.routed_at().seconds() * 1000000 + a.routed_at().nanos() / 1000;
+}
+
+absl::StatusOr<Assignment> ParseAssignment(const std::string& bytes) {
+  Assignment a;
+  if (!a.ParseFromString(bytes)) {
+    return absl::DataLossError("stored assignment does not parse");
+  }
+  return a;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
+    const std::string& data_dir) {
+  absl::StatusOr<int> lock_fd = LockDataDir(data_dir);
+  if (!lock_fd.ok()) return lock_fd.status();
+  const std::string path = data_dir + "/leadrouter.db";
+  absl::StatusOr<SqliteDb> writer = SqliteDb::Open(path);
+  if (!writer.ok()) {
+    ::close(*lock_fd);
+    return writer.status();
+  }
+  if (auto s = writer->Exec(kSchema); !s.ok()) {
+    ::close(*lock_fd);
+    return s;
+  }
+  absl::StatusOr<SqliteDb> lookup = SqliteDb::Open(path);
+  absl::StatusOr<SqliteDb> reader = SqliteDb::Open(path);
+  if (!lookup.ok() || !reader.ok()) {
+    ::close(*lock_fd);
+    return !lookup.ok() ? lookup.status() : reader.status();
+  }
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(*lock_fd, *std::move(writer), *std::move(lookup),
+                      *std::move(reader)));
+  if (auto s = store->LoadState(); !s.ok()) return s;
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+SqliteStore::SqliteStore(int lock_fd, SqliteDb writer, SqliteDb lookup,
+                         SqliteDb reader)
+    : lock_fd_(lock_fd),
+      writer_db_(std::move(writer)),
+      lookup_db_(std::move(lookup)),
+      reader_db_(std::move(reader)) {}
+
+SqliteStore::~SqliteStore() {
+  Close();
+  ::close(lock_fd_);
+}
+
+absl::Status SqliteStore::LoadState() {
+  routing::RoutingState state;
+  {
+    auto q = lookup_db_.Prepare("SELECT rep_id, open_count FROM rep_load");
+    if (!q.ok()) return q.status();
+    while (true) {
+      absl::StatusOr<bool> row = q->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      state.SetOpenAssignments(q->ColumnText(0),
+                               static_cast<int>(q->ColumnInt64(1)));
+    }
+  }
+  {
+    auto q =
+        lookup_db_.Prepare("SELECT team_id, last_rep_id FROM team_rotation");
+    if (!q.ok()) return q.status();
+    while (true) {
+      absl::StatusOr<bool> row = q->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      state.SetLastAssigned(q->ColumnText(0), q->ColumnText(1));
+    }
+  }
+  state_ = std::move(state);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<Assignment>> SqliteStore::Lookup(
+    const std::string& lead_id) {
+  auto q = lookup_db_.Prepare(
+      "SELECT assignment FROM assignments WHERE lead_id = ?1");
+  if (!q.ok()) return q.status();
+  q->BindText(1, lead_id);
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  absl::StatusOr<Assignment> a = ParseAssignment(q->ColumnBlob(0));
+  if (!a.ok()) return a.status();
+  return *std::move(a);
+}
+
+void SqliteStore::Route(const leadrouter::v1::Lead& lead, Decider decide,
+                        RouteCallback done) {
+  std::unique_lock lock(mu_);
+  if (closing_) {
+    lock.unlock();
+    done(absl::UnavailableError("leadrouterd is shutting down; retry"));
+    return;
+  }
+  if (auto it = in_flight_.find(lead.id()); it != in_flight_.end()) {
+    it->second.push_back(std::move(done));  // answered by the same commit
+    return;
+  }
+  absl::StatusOr<std::optional<Assignment>> stored = Lookup(lead.id());
+  if (!stored.ok() || stored->has_value()) {
+    lock.unlock();
+    if (!stored.ok()) {
+      done(stored.status());
+    } else {
+      done(RouteOutcome{std::move(**stored), /*replayed=*/true});
+    }
+    return;
+  }
+  routing::Decision decision = decide(state_);
+  routing::ApplyDecision(decision, &state_);
+  in_flight_[lead.id()];
+  queued_.push_back({lead, std::move(decision), std::move(done)});
+  work_ready_.notify_one();
+}
+
+absl::Status SqliteStore::Commit(const std::vector<PendingRoute>& batch) {
+  if (auto s = writer_db_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  auto fail = [&](absl::Status s) {
+    writer_db_.Exec("ROLLBACK").IgnoreError();
+    return s;
+  };
+  auto insert = writer_db_.Prepare(
+      "INSERT INTO assignments (lead_id, state, rep_id, team_id, queue, "
+      "routed_at_us, assignment, lead) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  auto load = writer_db_.Prepare(
+      "INSERT INTO rep_load (rep_id, open_count) VALUES (?1, 1) "
+      "ON CONFLICT (rep_id) DO UPDATE SET open_count = open_count + 1");
+  auto rotation = writer_db_.Prepare(
+      "INSERT INTO team_rotation (team_id, last_rep_id) VALUES (?1, ?2) "
+      "ON CONFLICT (team_id) DO UPDATE SET last_rep_id = excluded.last_rep_id");
+  if (!insert.ok()) return fail(insert.status());
+  if (!load.ok()) return fail(load.status());
+  if (!rotation.ok()) return fail(rotation.status());
+
+  for (const PendingRoute& route : batch) {
+    const Assignment& a = route.decision.assignment;
+    insert->Reset();
+    insert->BindText(1, a.lead_id());
+    insert->BindInt64(2, a.state());
+    insert->BindText(3, a.rep_id());
+    insert->BindText(4, a.team_id());
+    insert->BindText(5, a.queue());
+    insert->BindInt64(6, RoutedAtMicros(a));
+    insert->BindBlob(7, a.SerializeAsString());
+    insert->BindBlob(8, route.lead.SerializeAsString());
+    if (auto s = insert->Run(); !s.ok()) return fail(s);
+    if (!route.decision.reserved_rep_id.empty()) {
+      load->Reset();
+      load->BindText(1, route.decision.reserved_rep_id);
+      if (auto s = load->Run(); !s.ok()) return fail(s);
+    }
+    if (!route.decision.rotation_team_id.empty()) {
+      rotation->Reset();
+      rotation->BindText(1, route.decision.rotation_team_id);
+      rotation->BindText(2, route.decision.reserved_rep_id);
+      if (auto s = rotation->Run(); !s.ok()) return fail(s);
+    }
+  }
+  if (auto s = writer_db_.Exec("COMMIT"); !s.ok()) return fail(s);
+  return absl::OkStatus();
+}
+
+void SqliteStore::WriterLoop() {
+  while (true) {
+    std::vector<PendingRoute> batch;
+    {
+      std::unique_lock lock(mu_);
+      work_ready_.wait(lock, [&] { return !queued_.empty() || closing_; });
+      if (queued_.empty()) return;  // closing, and nothing left to commit
+      batch.swap(queued_);
+    }
+    const absl::Status committed = Commit(batch);
+
+    std::vector<std::pair<PendingRoute, std::vector<RouteCallback>>> answers;
+    {
+      std::lock_guard lock(mu_);
+      if (!committed.ok()) {
+        // The in-memory state holds this batch's reservations, and every
+        // decision queued since was made on top of them: refuse those too,
+        // and rebuild the state from what is really stored.
+        for (PendingRoute& later : queued_) batch.push_back(std::move(later));
+        queued_.clear();
+        if (auto s = LoadState(); !s.ok()) state_ = routing::RoutingState();
+      }
+      answers.reserve(batch.size());
+      for (PendingRoute& route : batch) {
+        auto it = in_flight_.find(route.lead.id());
+        std::vector<RouteCallback> retries = std::move(it->second);
+        in_flight_.erase(it);
+        answers.emplace_back(std::move(route), std::move(retries));
+      }
+    }
+    // Answer outside the lock: callbacks finish RPCs.
+    for (auto& [route, retries] : answers) {
+      if (committed.ok()) {
+        for (RouteCallback& retry : retries) {
+          retry(RouteOutcome{route.decision.assignment, /*replayed=*/true});
+        }
+        route.done(RouteOutcome{std::move(route.decision.assignment), false});
+      } else {
+        for (RouteCallback& retry : retries) retry(committed);
+        route.done(committed);
+      }
+    }
+  }
+}
+
+routing::RoutingState SqliteStore::Snapshot() {
+  std::lock_guard lock(mu_);
+  return state_;
+}
+
+absl::StatusOr<Assignment> SqliteStore::Get(const std::string& lead_id) {
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(
+      "SELECT assignment FROM assignments WHERE lead_id = ?1");
+  if (!q.ok()) return q.status();
+  q->BindText(1, lead_id);
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    return absl::NotFoundError(
+        absl::StrCat("lead_id: no assignment for lead \"", lead_id, "\""));
+  }
+  return ParseAssignment(q->ColumnBlob(0));
+}
+
+absl::StatusOr<AssignmentPage> SqliteStore::List(const AssignmentQuery& query) {
+  std::string sql = "SELECT position, assignment FROM assignments WHERE "
+                    "position > ?1";
+  if (!query.rep_id.empty()) sql += " AND rep_id = ?2";
+  if (!query.team_id.empty()) sql += " AND team_id = ?3";
+  sql += " ORDER BY position LIMIT ?4";
+
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(sql);
+  if (!q.ok()) return q.status();
+  q->BindInt64(1, query.after_position);
+  if (!query.rep_id.empty()) q->BindText(2, query.rep_id);
+  if (!query.team_id.empty()) q->BindText(3, query.team_id);
+  q->BindInt64(4, query.limit + 1);  // one more tells whether a page follows
+
+  AssignmentPage page;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (static_cast<int>(page.assignments.size()) == query.limit) {
+      page.more = true;
+      break;
+    }
+    absl::StatusOr<Assignment> a = ParseAssignment(q->ColumnBlob(1));
+    if (!a.ok()) return a.status();
+    page.last_position = q->ColumnInt64(0);
+    page.assignments.push_back(*std::move(a));
+  }
+  return page;
+}
+
+void SqliteStore::Close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return;
+    closing_ = true;
+    work_ready_.notify_one();
+  }
+  if (writer_.joinable()) writer_.join();
+}
+
+}  // namespace leadrouter::server

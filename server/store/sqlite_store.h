@@ -1,0 +1,83 @@
+// The embedded store: one SQLite database file in WAL mode inside the data
+// directory, owned by one leadrouterd process (a lock file refuses a second).
+//
+// Routes are group-committed: callers decide under a mutex against the
+// in-memory routing state, queue their row, and one writer thread commits
+// everything queued in a single transaction (one fsync for the group), then
+// answers every caller. The in-memory state is exact because this process
+// is the only writer; it is rebuilt from the database at start.
+//
+//   absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+//       SqliteStore::Open("/var/lib/leadrouter");
+#ifndef LEADROUTER_SERVER_STORE_SQLITE_STORE_H_
+#define LEADROUTER_SERVER_STORE_SQLITE_STORE_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "server/store/assignment_store.h"
+#include "server/store/sqlite_db.h"
+
+namespace leadrouter::server {
+
+class SqliteStore final : public AssignmentStore {
+ public:
+  // Creates `data_dir` if needed and opens (or creates) leadrouter.db in it.
+  // FAILED_PRECONDITION when another process holds the directory.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
+      const std::string& data_dir);
+
+  ~SqliteStore() override;
+
+  void Route(const leadrouter::v1::Lead& lead, Decider decide,
+             RouteCallback done) override;
+  routing::RoutingState Snapshot() override;
+  absl::StatusOr<leadrouter::v1::Assignment> Get(
+      const std::string& lead_id) override;
+  absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) override;
+  void Close() override;
+
+ private:
+  struct PendingRoute {
+    leadrouter::v1::Lead lead;
+    routing::Decision decision;
+    RouteCallback done;
+  };
+
+  SqliteStore(int lock_fd, SqliteDb writer, SqliteDb lookup, SqliteDb reader);
+
+  absl::Status LoadState();
+  // The stored assignment of `lead_id`, or nullopt. Uses lookup_ (mu_ held).
+  absl::StatusOr<std::optional<leadrouter::v1::Assignment>> Lookup(
+      const std::string& lead_id);
+  void WriterLoop();
+  absl::Status Commit(const std::vector<PendingRoute>& batch);
+
+  const int lock_fd_;
+  SqliteDb writer_db_;  // the writer thread's connection
+
+  std::mutex mu_;
+  std::condition_variable work_ready_;
+  SqliteDb lookup_db_;             // guarded by mu_
+  routing::RoutingState state_;    // guarded by mu_
+  std::vector<PendingRoute> queued_;  // decided, not yet committing; mu_
+  // Leads queued or committing, with callers that retried meanwhile and
+  // wait for the same commit; mu_.
+  absl::flat_hash_map<std::string, std::vector<RouteCallback>> in_flight_;
+  bool closing_ = false;  // mu_
+
+  std::mutex reader_mu_;
+  SqliteDb reader_db_;  // guarded by reader_mu_
+
+  std::thread writer_;
+};
+
+}  // namespace leadrouter::server
+
+#endif  // LEADROUTER_SERVER_STORE_SQLITE_STORE_H_
