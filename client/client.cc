@@ -1,0 +1,66 @@
+// Each call gets a fresh context with the configured deadline.
+#include "client/client.h"
+
+#include "grpcpp/grpcpp.h"
+
+namespace leadrouter {
+namespace {
+
+absl::Status ToAbslStatus(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+}  // namespace
+
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Client::Call(
+    Stub* stub,
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                 Response*),
+    const Request& request) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  Response response;
+  grpc::Status status = (stub->*method)(&context, request, &response);
+  if (!status.ok()) return ToAbslStatus(status);
+  return response;
+}
+
+Client::Client(const ClientOptions& options) : options_(options) {
+  auto channel = grpc::CreateChannel(options.address,
+                                     grpc::InsecureChannelCredentials());
+  router_ = v1::LeadRouter::NewStub(channel);
+  assignments_ = v1::AssignmentService::NewStub(channel);
+}
+
+absl::StatusOr<v1::RouteLeadResponse> Client::Route(const v1::Lead& lead) {
+  v1::RouteLeadRequest request;
+  *request.mutable_lead() = lead;
+  return Call(router_.get(), &v1::LeadRouter::Stub::RouteLead, request);
+}
+
+absl::StatusOr<v1::Assignment> Client::Explain(const v1::Lead& lead) {
+  v1::ExplainRouteRequest request;
+  *request.mutable_lead() = lead;
+  auto response =
+      Call(router_.get(), &v1::LeadRouter::Stub::ExplainRoute, request);
+  if (!response.ok()) return response.status();
+  return response->assignment();
+}
+
+absl::StatusOr<v1::Assignment> Client::GetAssignment(
+    const std::string& lead_id) {
+  v1::GetAssignmentRequest request;
+  request.set_lead_id(lead_id);
+  return Call(assignments_.get(), &v1::AssignmentService::Stub::GetAssignment,
+              request);
+}
+
+absl::StatusOr<v1::ListAssignmentsResponse> Client::ListAssignments(
+    const v1::ListAssignmentsRequest& request) {
+  return Call(assignments_.get(),
+              &v1::AssignmentService::Stub::ListAssignments, request);
+}
+
+}  // namespace leadrouter

@@ -1,0 +1,201 @@
+// leadctl: route, explain and look up leads from a shell.
+//
+//   leadctl route --id=L-1001 --country=DE --postal=80331
+//       --products=insights --score=85 --stage=sql
+//   leadctl explain --json='{"id":"L-1","country_code":"GB","stage":"STAGE_SQL"}'
+//   leadctl get L-1001
+//   leadctl list --team=dach --page_size=20
+//
+// Exit codes: 0 ok; 1 other error; 2 usage; 3 invalid input
+// (INVALID_ARGUMENT); 4 not found; 5 server unavailable or too slow.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_split.h"
+#include "client/client.h"
+#include "client/leadctl/render.h"
+#include "google/protobuf/util/json_util.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "leadrouterd address.");
+ABSL_FLAG(std::string, output, "text", "Output format: text or json.");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline per call.");
+// The lead, for route and explain: either --json or the field flags.
+ABSL_FLAG(std::string, json, "", "The lead as JSON (proto3 JSON mapping).");
+ABSL_FLAG(std::string, id, "", "Lead id (the idempotency key).");
+ABSL_FLAG(std::string, email, "", "Contact e-mail.");
+ABSL_FLAG(std::string, name, "", "Contact full name.");
+ABSL_FLAG(std::string, company, "", "Company name.");
+ABSL_FLAG(std::string, domain, "", "Company web domain.");
+ABSL_FLAG(std::string, country, "", "ISO 3166-1 alpha-2 country, e.g. DE.");
+ABSL_FLAG(std::string, region, "", "ISO 3166-2 region, e.g. DE-BY.");
+ABSL_FLAG(std::string, postal, "", "Postal code.");
+ABSL_FLAG(std::string, language, "", "BCP 47 language, e.g. de.");
+ABSL_FLAG(std::string, products, "", "Product interests, comma-separated.");
+ABSL_FLAG(int, score, 0, "Marketing score 0-100.");
+ABSL_FLAG(std::string, stage, "sql", "mql or sql.");
+ABSL_FLAG(std::string, source, "", "Lead source, e.g. webinar.");
+ABSL_FLAG(std::string, industry, "", "Industry.");
+ABSL_FLAG(int, employees, 0, "Employee count.");
+// For list.
+ABSL_FLAG(std::string, rep, "", "list: only this rep's assignments.");
+ABSL_FLAG(std::string, team, "", "list: only this team's assignments.");
+ABSL_FLAG(int, page_size, 50, "list: assignments per page.");
+ABSL_FLAG(std::string, page_token, "", "list: continue from this token.");
+
+namespace {
+
+using leadrouter::v1::Lead;
+
+constexpr int kUsage = 2;
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      return 3;
+    case absl::StatusCode::kNotFound:
+      return 4;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return 5;
+    default:
+      return 1;
+  }
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "leadctl: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  return ExitCodeFor(status);
+}
+
+bool Json() { return absl::GetFlag(FLAGS_output) == "json"; }
+
+absl::StatusOr<Lead> LeadFromFlags() {
+  Lead lead;
+  if (const std::string json = absl::GetFlag(FLAGS_json); !json.empty()) {
+    auto status = google::protobuf::util::JsonStringToMessage(json, &lead);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          "--json: " + std::string(status.message()));
+    }
+    return lead;
+  }
+  lead.set_id(absl::GetFlag(FLAGS_id));
+  lead.set_email(absl::GetFlag(FLAGS_email));
+  lead.set_full_name(absl::GetFlag(FLAGS_name));
+  lead.set_company_name(absl::GetFlag(FLAGS_company));
+  lead.set_company_domain(absl::GetFlag(FLAGS_domain));
+  lead.set_country_code(absl::GetFlag(FLAGS_country));
+  lead.set_region_code(absl::GetFlag(FLAGS_region));
+  lead.set_postal_code(absl::GetFlag(FLAGS_postal));
+  lead.set_language(absl::GetFlag(FLAGS_language));
+  for (absl::string_view p :
+       absl::StrSplit(absl::GetFlag(FLAGS_products), ',', absl::SkipEmpty())) {
+    lead.add_product_interests(std::string(p));
+  }
+  lead.set_score(absl::GetFlag(FLAGS_score));
+  const std::string stage = absl::GetFlag(FLAGS_stage);
+  if (stage == "sql") {
+    lead.set_stage(leadrouter::v1::STAGE_SQL);
+  } else if (stage == "mql") {
+    lead.set_stage(leadrouter::v1::STAGE_MQL);
+  } else {
+    return absl::InvalidArgumentError("--stage: must be mql or sql");
+  }
+  lead.set_source(absl::GetFlag(FLAGS_source));
+  lead.set_industry(absl::GetFlag(FLAGS_industry));
+  lead.set_employee_count(absl::GetFlag(FLAGS_employees));
+  return lead;
+}
+
+int Route(leadrouter::Client& client) {
+  absl::StatusOr<Lead> lead = LeadFromFlags();
+  if (!lead.ok()) return Fail(lead.status());
+  auto routed = client.Route(*lead);
+  if (!routed.ok()) return Fail(routed.status());
+  std::cout << (Json() ? leadrouter::leadctl::RenderJson(*routed)
+                       : leadrouter::leadctl::RenderAssignment(
+                             routed->assignment(), routed->replayed()));
+  return 0;
+}
+
+int Explain(leadrouter::Client& client) {
+  absl::StatusOr<Lead> lead = LeadFromFlags();
+  if (!lead.ok()) return Fail(lead.status());
+  auto assignment = client.Explain(*lead);
+  if (!assignment.ok()) return Fail(assignment.status());
+  std::cout << (Json() ? leadrouter::leadctl::RenderJson(*assignment)
+                       : "dry run, nothing stored:\n" +
+                             leadrouter::leadctl::RenderAssignment(
+                                 *assignment, false));
+  return 0;
+}
+
+int Get(leadrouter::Client& client, const std::vector<char*>& args) {
+  if (args.size() != 3) {
+    std::cerr << "usage: leadctl get LEAD_ID\n";
+    return kUsage;
+  }
+  auto assignment = client.GetAssignment(args[2]);
+  if (!assignment.ok()) return Fail(assignment.status());
+  std::cout << (Json() ? leadrouter::leadctl::RenderJson(*assignment)
+                       : leadrouter::leadctl::RenderAssignment(*assignment,
+                                                               false));
+  return 0;
+}
+
+int List(leadrouter::Client& client) {
+  leadrouter::v1::ListAssignmentsRequest request;
+  request.set_rep_id(absl::GetFlag(FLAGS_rep));
+  request.set_team_id(absl::GetFlag(FLAGS_team));
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  request.set_page_token(absl::GetFlag(FLAGS_page_token));
+  auto page = client.ListAssignments(request);
+  if (!page.ok()) return Fail(page.status());
+  if (Json()) {
+    std::cout << leadrouter::leadctl::RenderJson(*page);
+    return 0;
+  }
+  std::cout << leadrouter::leadctl::RenderAssignmentTable(*page);
+  if (!page->next_page_token().empty()) {
+    std::cout << "more: --page_token=" << page->next_page_token() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "leadctl COMMAND [flags]\n"
+      "  route    route a lead (--id, --country, ... or --json)\n"
+      "  explain  show where a lead would go, storing nothing\n"
+      "  get ID   show a lead's assignment\n"
+      "  list     list assignments (--rep, --team, --page_size)\n"
+      "Exit codes: 0 ok, 1 error, 2 usage, 3 invalid input, 4 not found, "
+      "5 unavailable.");
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  const std::string output = absl::GetFlag(FLAGS_output);
+  if (args.size() < 2 || (output != "text" && output != "json")) {
+    std::cerr << absl::ProgramUsageMessage() << "\n";
+    return kUsage;
+  }
+  leadrouter::ClientOptions options;
+  options.address = absl::GetFlag(FLAGS_server);
+  options.timeout = absl::GetFlag(FLAGS_timeout);
+  leadrouter::Client client(options);
+
+  const std::string command = args[1];
+  if (command == "route") return Route(client);
+  if (command == "explain") return Explain(client);
+  if (command == "get") return Get(client, args);
+  if (command == "list") return List(client);
+  std::cerr << "leadctl: unknown command \"" << command << "\"\n"
+            << absl::ProgramUsageMessage() << "\n";
+  return kUsage;
+}

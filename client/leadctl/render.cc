@@ -1,0 +1,96 @@
+// Text output names enum values without their prefixes ("ASSIGNED", not
+// "ASSIGNMENT_STATE_ASSIGNED") because people read it.
+#include "client/leadctl/render.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace leadrouter::leadctl {
+namespace {
+
+std::string StateName(v1::AssignmentState state) {
+  switch (state) {
+    case v1::ASSIGNMENT_STATE_ASSIGNED:
+      return "ASSIGNED";
+    case v1::ASSIGNMENT_STATE_QUEUED:
+      return "QUEUED";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+std::string Destination(const v1::Assignment& a) {
+  if (a.state() == v1::ASSIGNMENT_STATE_ASSIGNED) {
+    return a.team_id().empty()
+               ? absl::StrCat("rep ", a.rep_id())
+               : absl::StrCat("rep ", a.rep_id(), " (team ", a.team_id(), ")");
+  }
+  return absl::StrCat("queue ", a.queue());
+}
+
+std::string Time(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                          absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
+}  // namespace
+
+std::string RenderAssignment(const v1::Assignment& a, bool replayed) {
+  std::string out = absl::StrCat("lead ", a.lead_id(), " -> ", Destination(a),
+                                 replayed ? "   (already routed; stored "
+                                            "decision)"
+                                          : "",
+                                 "\n");
+  const v1::RoutingTrace& trace = a.trace();
+  absl::StrAppend(&out, "  state      ", StateName(a.state()), "\n");
+  absl::StrAppend(&out, "  rule       ",
+                  a.rule_id().empty()
+                      ? std::string("(none matched)")
+                      : absl::StrCat(a.rule_id(), " (#", trace.rule_index() + 1,
+                                     " in the config)"),
+                  "\n");
+  absl::StrAppend(&out, "  config     ", a.config_version(), "\n");
+  absl::StrAppend(&out, "  routed at  ", Time(a.routed_at()), "\n");
+  absl::StrAppend(&out, "  why        ", trace.summary(), "\n");
+  if (trace.candidates_size() > 0) {
+    absl::StrAppend(&out, "  candidates",
+                    trace.strategy().empty()
+                        ? ""
+                        : absl::StrCat(" (", trace.strategy(), ")"),
+                    ":\n");
+    for (const v1::Candidate& c : trace.candidates()) {
+      absl::StrAppendFormat(&out, "    %s %-20s %3d/%-3d open  %s\n",
+                            c.chosen() ? "*" : "-", c.rep_id(),
+                            c.open_assignments(), c.capacity(), c.detail());
+    }
+  }
+  return out;
+}
+
+std::string RenderAssignmentTable(const v1::ListAssignmentsResponse& page) {
+  std::string out = absl::StrFormat("%-24s %-9s %-20s %-12s %-18s %s\n",
+                                    "LEAD", "STATE", "REP/QUEUE", "TEAM",
+                                    "RULE", "ROUTED AT");
+  for (const v1::Assignment& a : page.assignments()) {
+    absl::StrAppendFormat(
+        &out, "%-24s %-9s %-20s %-12s %-18s %s\n", a.lead_id(),
+        StateName(a.state()),
+        a.state() == v1::ASSIGNMENT_STATE_ASSIGNED ? a.rep_id() : a.queue(),
+        a.team_id().empty() ? "-" : a.team_id(),
+        a.rule_id().empty() ? "-" : a.rule_id(), Time(a.routed_at()));
+  }
+  return out;
+}
+
+std::string RenderJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json + "\n";
+}
+
+}  // namespace leadrouter::leadctl

@@ -1,0 +1,26 @@
+// How leadctl prints results: readable text for people, JSON for scripts.
+//
+//   std::cout << RenderAssignment(assignment, /*replayed=*/false);
+#ifndef LEADROUTER_CLIENT_LEADCTL_RENDER_H_
+#define LEADROUTER_CLIENT_LEADCTL_RENDER_H_
+
+#include <string>
+
+#include "google/protobuf/message.h"
+#include "leadrouter/v1/assignment.pb.h"
+#include "leadrouter/v1/assignment_service.pb.h"
+
+namespace leadrouter::leadctl {
+
+// Where the lead went, why, and every candidate with its reason.
+std::string RenderAssignment(const v1::Assignment& assignment, bool replayed);
+
+// One line per assignment under a header.
+std::string RenderAssignmentTable(const v1::ListAssignmentsResponse& page);
+
+// The message as one JSON object (proto3 JSON mapping), with a newline.
+std::string RenderJson(const google::protobuf::Message& message);
+
+}  // namespace leadrouter::leadctl
+
+#endif  // LEADROUTER_CLIENT_LEADCTL_RENDER_H_
