@@ -13,7 +13,7 @@ RouteLeadsStream::RouteLeadsStream(LeadIntake& intake) : intake_(intake) {
 }
 
 void RouteLeadsStream::Advance() {
-  if (!reading_ && !reads_done_ && !failed_ &&
+  if (!reading_ && !deciding_ && !reads_done_ && !failed_ &&
       static_cast<int>(slots_.size()) < kMaxInFlight) {
     reading_ = true;
     StartRead(&request_);
@@ -24,7 +24,7 @@ void RouteLeadsStream::Advance() {
   }
   // A routing callback refers to this object: never finish before the last
   // one has run, even when the call is cancelled.
-  if (finished_ || reading_ || writing_ || routing_ > 0) return;
+  if (finished_ || reading_ || deciding_ || writing_ || routing_ > 0) return;
   if (failed_) {
     finished_ = true;
     Finish(grpc::Status(grpc::StatusCode::CANCELLED,
@@ -47,10 +47,14 @@ void RouteLeadsStream::OnReadDone(bool ok) {
   slot->response.set_lead_id(request_.lead().id());
   slots_.push_back(slot);
   ++routing_;
+  deciding_ = true;
   leadrouter::v1::Lead lead = std::move(*request_.mutable_lead());
-  Advance();  // read the next lead while this one is routed
   lock.unlock();
 
+  // The next read starts only after this lead is decided (Route returns once
+  // the decision is made; the commit follows later), so a stream's leads are
+  // decided in request order while their commits overlap. deciding_ keeps
+  // completions of earlier leads from starting that read meanwhile.
   intake_.Route(lead, [this, slot](absl::StatusOr<RouteOutcome> outcome) {
     std::lock_guard lock(mu_);
     if (outcome.ok()) {
@@ -67,6 +71,9 @@ void RouteLeadsStream::OnReadDone(bool ok) {
     --routing_;
     Advance();
   });
+  lock.lock();
+  deciding_ = false;
+  Advance();
 }
 
 void RouteLeadsStream::OnWriteDone(bool ok) {

@@ -44,6 +44,7 @@ class RouteLeadsStream final
   std::mutex mu_;
   std::deque<std::shared_ptr<Slot>> slots_;  // in request order
   bool reading_ = false;
+  bool deciding_ = false;    // OnReadDone is handing a lead to LeadIntake
   bool reads_done_ = false;  // client half-closed, or the call broke
   bool writing_ = false;
   int routing_ = 0;          // leads handed to LeadIntake, not yet answered
