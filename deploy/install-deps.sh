@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian bookworm packages leadrouter needs to build, run and
+# test. As root it installs what is missing with apt-get; as another user it
+# prints the command to run and exits 1. Nothing is downloaded at build time.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config
+  protobuf-compiler libprotobuf-dev
+  libgrpc++-dev protobuf-compiler-grpc
+  libabsl-dev libyaml-cpp-dev libsqlite3-dev
+  libgtest-dev libgmock-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
