@@ -110,7 +110,7 @@ DaemonProcess::~DaemonProcess() {
   if (pid_ > 0) Kill();
 }
 
-int DaemonProcess::Wait() {
+int DaemonProcess::WaitForExit() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
@@ -120,13 +120,15 @@ int DaemonProcess::Wait() {
 }
 
 int DaemonProcess::Terminate() {
-  kill(pid_, SIGTERM);
-  return Wait();
+  SendTerm();
+  return WaitForExit();
 }
+
+void DaemonProcess::SendTerm() { kill(pid_, SIGTERM); }
 
 void DaemonProcess::Kill() {
   kill(pid_, SIGKILL);
-  Wait();
+  WaitForExit();
 }
 
 std::string DaemonProcess::Log() {

@@ -38,12 +38,14 @@ class DaemonProcess {
   int Terminate();
   // SIGKILL, as in a crash or `kill -9`.
   void Kill();
+  // Sends SIGTERM without waiting; WaitForExit() collects the exit code.
+  void SendTerm();
+  int WaitForExit();
   // Everything leadrouterd wrote to stderr so far.
   std::string Log();
 
  private:
   DaemonProcess() = default;
-  int Wait();
 
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
