@@ -154,14 +154,21 @@ absl::Status SqliteStore::LoadState() {
 
 absl::StatusOr<std::optional<Assignment>> SqliteStore::Lookup(
     const std::string& lead_id) {
-  auto q = lookup_db_.Prepare(
-      "SELECT assignment FROM assignments WHERE lead_id = ?1");
-  if (!q.ok()) return q.status();
-  q->BindText(1, lead_id);
-  absl::StatusOr<bool> row = q->Step();
+  // Prepared once: this runs for every routed lead.
+  if (!lookup_statement_.has_value()) {
+    auto q = lookup_db_.Prepare(
+        "SELECT assignment FROM assignments WHERE lead_id = ?1");
+    if (!q.ok()) return q.status();
+    lookup_statement_.emplace(*std::move(q));
+  }
+  SqliteStatement& q = *lookup_statement_;
+  q.Reset();
+  q.BindText(1, lead_id);
+  absl::StatusOr<bool> row = q.Step();
   if (!row.ok()) return row.status();
   if (!*row) return std::nullopt;
-  absl::StatusOr<Assignment> a = ParseAssignment(q->ColumnBlob(0));
+  absl::StatusOr<Assignment> a = ParseAssignment(q.ColumnBlob(0));
+  q.Reset();  // ends the read transaction, so the WAL can be checkpointed
   if (!a.ok()) return a.status();
   return *std::move(a);
 }
@@ -252,6 +259,11 @@ void SqliteStore::WriterLoop() {
       batch.swap(queued_);
     }
     const absl::Status committed = Commit(batch);
+    if (committed.ok()) {
+      commits_.fetch_add(1, std::memory_order_relaxed);
+      committed_routes_.fetch_add(static_cast<int64_t>(batch.size()),
+                                  std::memory_order_relaxed);
+    }
 
     std::vector<std::pair<PendingRoute, std::vector<RouteCallback>>> answers;
     {
@@ -285,6 +297,11 @@ void SqliteStore::WriterLoop() {
       }
     }
   }
+}
+
+SqliteStore::CommitStats SqliteStore::Stats() const {
+  return {commits_.load(std::memory_order_relaxed),
+          committed_routes_.load(std::memory_order_relaxed)};
 }
 
 routing::RoutingState SqliteStore::Snapshot() {

@@ -12,9 +12,12 @@
 #ifndef LEADROUTER_SERVER_STORE_SQLITE_STORE_H_
 #define LEADROUTER_SERVER_STORE_SQLITE_STORE_H_
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +31,13 @@ namespace leadrouter::server {
 
 class SqliteStore final : public AssignmentStore {
  public:
+  // Counts since Open, for metrics and benchmarks: routes / commits is the
+  // mean group-commit size.
+  struct CommitStats {
+    int64_t commits = 0;  // transactions committed
+    int64_t routes = 0;   // new assignments in them
+  };
+
   // Creates `data_dir` if needed and opens (or creates) leadrouter.db in it.
   // FAILED_PRECONDITION when another process holds the directory.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
@@ -42,6 +52,8 @@ class SqliteStore final : public AssignmentStore {
       const std::string& lead_id) override;
   absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) override;
   void Close() override;
+
+  CommitStats Stats() const;
 
  private:
   struct PendingRoute {
@@ -65,6 +77,7 @@ class SqliteStore final : public AssignmentStore {
   std::mutex mu_;
   std::condition_variable work_ready_;
   SqliteDb lookup_db_;             // guarded by mu_
+  std::optional<SqliteStatement> lookup_statement_;  // on lookup_db_; mu_
   routing::RoutingState state_;    // guarded by mu_
   std::vector<PendingRoute> queued_;  // decided, not yet committing; mu_
   // Leads queued or committing, with callers that retried meanwhile and
@@ -74,6 +87,9 @@ class SqliteStore final : public AssignmentStore {
 
   std::mutex reader_mu_;
   SqliteDb reader_db_;  // guarded by reader_mu_
+
+  std::atomic<int64_t> commits_ = 0;
+  std::atomic<int64_t> committed_routes_ = 0;
 
   std::thread writer_;
 };
