@@ -43,20 +43,22 @@ TEST_F(DaemonTest, KillNineWhileRoutingLosesNoAcknowledgedLead) {
   std::mutex mu;
   std::map<std::string, std::string> acknowledged;  // lead id -> rep
   std::atomic<bool> stop = false;
+  std::atomic<int> running = 8;
   std::vector<std::thread> clients;
   for (int c = 0; c < 8; ++c) {
     clients.emplace_back([&, c] {
       for (int i = 0; !stop; ++i) {
         const std::string id = "K-" + std::to_string(c) + "-" + std::to_string(i);
         v1::RouteLeadResponse response;
-        if (!Route(MakeLead(id, "GB"), &response).ok()) return;
+        if (!Route(MakeLead(id, "GB"), &response).ok()) break;
         std::lock_guard lock(mu);
         acknowledged[id] = response.assignment().rep_id();
       }
+      --running;
     });
   }
   // Let the clients get going, then crash the daemon in the middle of it.
-  while (true) {
+  while (running == 8) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::lock_guard lock(mu);
     if (acknowledged.size() >= 300) break;
