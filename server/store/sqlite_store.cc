@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/log.h"
 
 namespace leadrouter::server {
 namespace {
@@ -269,6 +270,9 @@ void SqliteStore::WriterLoop() {
     {
       std::lock_guard lock(mu_);
       if (!committed.ok()) {
+        LogError("store_commit_failed",
+                 {{"error", std::string(committed.message())},
+                  {"leads", absl::StrCat(batch.size() + queued_.size())}});
         // The in-memory state holds this batch's reservations, and every
         // decision queued since was made on top of them: refuse those too,
         // and rebuild the state from what is really stored.
