@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "routing/absl_string_view.h"
 
 namespace leadrouter::routing {
 
@@ -20,22 +21,22 @@ namespace leadrouter::routing {
 class RoutingState {
  public:
   int OpenAssignments(std::string_view rep_id) const {
-    auto it = open_.find(absl::string_view(rep_id.data(), rep_id.size()));
+    auto it = open_.find(ToAbsl(rep_id));
     return it == open_.end() ? 0 : it->second;
   }
   void SetOpenAssignments(std::string_view rep_id, int count) {
-    open_[absl::string_view(rep_id.data(), rep_id.size())] = count;
+    open_[ToAbsl(rep_id)] = count;
   }
 
   // The rep the team's rotation gave the last lead to; empty if none yet.
   // Rotation continues after this rep, so adding or removing other members
   // does not restart it.
   std::string_view LastAssigned(std::string_view team_id) const {
-    auto it = last_.find(absl::string_view(team_id.data(), team_id.size()));
+    auto it = last_.find(ToAbsl(team_id));
     return it == last_.end() ? std::string_view() : it->second;
   }
   void SetLastAssigned(std::string_view team_id, std::string_view rep_id) {
-    last_[absl::string_view(team_id.data(), team_id.size())] =
+    last_[ToAbsl(team_id)] =
         std::string(rep_id);
   }
 

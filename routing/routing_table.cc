@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "absl/status/status.h"
+#include "routing/absl_string_view.h"
 #include "routing/config_validation.h"
 #include "routing/iso_codes.h"
 
@@ -19,8 +20,6 @@ std::string Lower(std::string_view s) {
   }
   return out;
 }
-
-absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
 

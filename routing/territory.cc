@@ -3,15 +3,10 @@
 #include "routing/territory.h"
 
 #include "absl/strings/match.h"
+#include "routing/absl_string_view.h"
 #include "routing/iso_codes.h"
 
 namespace leadrouter::routing {
-namespace {
-
-// absl::string_view is its own type in Debian's Abseil build.
-absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
-
-}  // namespace
 
 TerritoryMatcher::TerritoryMatcher(const leadrouter::v1::Territory& territory)
     : id_(territory.id()) {
