@@ -100,38 +100,15 @@ class Converter {
   void AddRepeated(const YAML::Node& node, Message* message,
                    const FieldDescriptor* field, const std::string& path) {
     Remember(node, path);
-    const Reflection* r = message->GetReflection();
     if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
-      ToMessage(node, r->AddMessage(message, field), path);
+      ToMessage(node, message->GetReflection()->AddMessage(message, field),
+                path);
       return;
     }
-    if (!node.IsScalar()) {
-      Error(path, "expected a single value");
-      return;
-    }
-    const std::string text = node.Scalar();
-    switch (field->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_STRING:
-        r->AddString(message, field, text);
-        break;
-      case FieldDescriptor::CPPTYPE_ENUM:
-        if (const auto* v = FindEnumValue(field->enum_type(), text)) {
-          r->AddEnum(message, field, v);
-        } else {
-          Error(path, UnknownEnum(field->enum_type(), text));
-        }
-        break;
-      default: {
-        int64_t value = 0;
-        if (absl::SimpleAtoi(text, &value)) {
-          r->AddInt64(message, field, value);  // only int64 lists exist
-        } else {
-          Error(path, absl::StrCat("\"", text, "\" is not a number"));
-        }
-      }
-    }
+    SetScalar(node, message, field, path);
   }
 
+  // Sets a singular scalar field, or appends to a repeated one.
   void SetScalar(const YAML::Node& node, Message* message,
                  const FieldDescriptor* field, const std::string& path) {
     if (!node.IsScalar()) {
@@ -140,56 +117,51 @@ class Converter {
     }
     const std::string text = node.Scalar();
     const Reflection* r = message->GetReflection();
+    const bool add = field->is_repeated();
     switch (field->cpp_type()) {
       case FieldDescriptor::CPPTYPE_STRING:
-        r->SetString(message, field, text);
+        add ? r->AddString(message, field, text)
+            : r->SetString(message, field, text);
         return;
-      case FieldDescriptor::CPPTYPE_BOOL: {
-        bool value = false;
-        if (absl::SimpleAtob(text, &value)) {
-          r->SetBool(message, field, value);
-        } else {
-          Error(path, absl::StrCat("\"", text, "\" is not true or false"));
+      case FieldDescriptor::CPPTYPE_BOOL:
+        if (bool v; absl::SimpleAtob(text, &v)) {
+          add ? r->AddBool(message, field, v) : r->SetBool(message, field, v);
+          return;
         }
+        Error(path, absl::StrCat("\"", text, "\" is not true or false"));
         return;
-      }
-      case FieldDescriptor::CPPTYPE_INT32: {
-        int32_t value = 0;
-        if (absl::SimpleAtoi(text, &value)) {
-          r->SetInt32(message, field, value);
-        } else {
-          Error(path, absl::StrCat("\"", text, "\" is not a whole number"));
+      case FieldDescriptor::CPPTYPE_INT32:
+        if (int32_t v; absl::SimpleAtoi(text, &v)) {
+          add ? r->AddInt32(message, field, v) : r->SetInt32(message, field, v);
+          return;
         }
-        return;
-      }
-      case FieldDescriptor::CPPTYPE_INT64: {
-        int64_t value = 0;
-        if (absl::SimpleAtoi(text, &value)) {
-          r->SetInt64(message, field, value);
-        } else {
-          Error(path, absl::StrCat("\"", text, "\" is not a whole number"));
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        if (int64_t v; absl::SimpleAtoi(text, &v)) {
+          add ? r->AddInt64(message, field, v) : r->SetInt64(message, field, v);
+          return;
         }
-        return;
-      }
-      case FieldDescriptor::CPPTYPE_DOUBLE: {
-        double value = 0;
-        if (absl::SimpleAtod(text, &value)) {
-          r->SetDouble(message, field, value);
-        } else {
-          Error(path, absl::StrCat("\"", text, "\" is not a number"));
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        if (double v; absl::SimpleAtod(text, &v)) {
+          add ? r->AddDouble(message, field, v)
+              : r->SetDouble(message, field, v);
+          return;
         }
+        Error(path, absl::StrCat("\"", text, "\" is not a number"));
         return;
-      }
       case FieldDescriptor::CPPTYPE_ENUM:
         if (const auto* v = FindEnumValue(field->enum_type(), text)) {
-          r->SetEnum(message, field, v);
-        } else {
-          Error(path, UnknownEnum(field->enum_type(), text));
+          add ? r->AddEnum(message, field, v) : r->SetEnum(message, field, v);
+          return;
         }
+        Error(path, UnknownEnum(field->enum_type(), text));
         return;
       default:
         Error(path, "has a type the config format does not support");
+        return;
     }
+    Error(path, absl::StrCat("\"", text, "\" is not a whole number"));
   }
 
   // Accepts "sql", "SQL" and "STAGE_SQL" for STAGE_SQL.

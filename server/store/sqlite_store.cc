@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS team_rotation (
 PRAGMA user_version = 1;
 )sql";
 
+constexpr char kSelectByLeadId[] =
+    "SELECT assignment FROM assignments WHERE lead_id = ?1";
+
 // Keeps a second process off the same data directory: two writers would
 // each trust their own in-memory state and over-fill reps.
 absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
@@ -157,8 +160,7 @@ absl::StatusOr<std::optional<Assignment>> SqliteStore::Lookup(
     const std::string& lead_id) {
   // Prepared once: this runs for every routed lead.
   if (!lookup_statement_.has_value()) {
-    auto q = lookup_db_.Prepare(
-        "SELECT assignment FROM assignments WHERE lead_id = ?1");
+    auto q = lookup_db_.Prepare(kSelectByLeadId);
     if (!q.ok()) return q.status();
     lookup_statement_.emplace(*std::move(q));
   }
@@ -315,8 +317,7 @@ routing::RoutingState SqliteStore::Snapshot() {
 
 absl::StatusOr<Assignment> SqliteStore::Get(const std::string& lead_id) {
   std::lock_guard lock(reader_mu_);
-  auto q = reader_db_.Prepare(
-      "SELECT assignment FROM assignments WHERE lead_id = ?1");
+  auto q = reader_db_.Prepare(kSelectByLeadId);
   if (!q.ok()) return q.status();
   q->BindText(1, lead_id);
   absl::StatusOr<bool> row = q->Step();
