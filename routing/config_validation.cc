@@ -2,6 +2,7 @@
 // can be checked in any order of declaration.
 #include "routing/config_validation.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 
@@ -10,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "routing/availability.h"
 #include "routing/iso_codes.h"
 
 namespace leadrouter::routing {
@@ -19,6 +21,8 @@ using leadrouter::v1::RoutingConfig;
 using leadrouter::v1::Target;
 
 constexpr int kMaxCapacity = 100000;
+constexpr int kMaxWeight = 1000;
+constexpr int kMaxCatchUp = 1000;
 
 class Checker {
  public:
@@ -143,8 +147,22 @@ class Checker {
                              "\" is not a BCP 47 language tag"));
         }
       }
+      for (int j = 0; j < rep.products_size(); ++j) {
+        if (rep.products(j).empty() || rep.products(j).size() > 64) {
+          Error(absl::StrCat(path, ".products[", j, "]"),
+                "must be 1 to 64 bytes");
+        }
+      }
+      if (rep.daily_cap() < 0 || rep.daily_cap() > kMaxCapacity) {
+        Error(path + ".daily_cap", absl::StrCat(rep.daily_cap(),
+                                                " is outside 0 to ",
+                                                kMaxCapacity));
+      }
+      Availability::Compile(rep, path, &errors_);
     }
   }
+
+
 
   void CheckTeams() {
     for (int i = 0; i < config_.teams_size(); ++i) {
@@ -164,6 +182,35 @@ class Checker {
         } else if (!members.insert(member).second) {
           Error(mpath, absl::StrCat("rep \"", member, "\" is listed twice"));
         }
+      }
+      const bool weighted =
+          team.strategy() == leadrouter::v1::TEAM_STRATEGY_WEIGHTED_ROUND_ROBIN;
+      if (!team.weights().empty() && !weighted) {
+        Error(path + ".weights",
+              "only apply to strategy weighted_round_robin");
+      }
+      // Map order varies; report in member order, then unknown ids sorted.
+      std::vector<std::string> unknown;
+      for (const auto& [rep_id, weight] : team.weights()) {
+        if (!members.contains(rep_id)) unknown.push_back(rep_id);
+      }
+      std::sort(unknown.begin(), unknown.end());
+      for (const std::string& rep_id : unknown) {
+        Error(absl::StrCat(path, ".weights[", rep_id, "]"),
+              absl::StrCat("\"", rep_id, "\" is not a member of the team"));
+      }
+      for (const std::string& member : team.members()) {
+        auto it = team.weights().find(member);
+        if (it != team.weights().end() &&
+            (it->second < 1 || it->second > kMaxWeight)) {
+          Error(absl::StrCat(path, ".weights[", member, "]"),
+                absl::StrCat(it->second, " is outside 1 to ", kMaxWeight));
+        }
+      }
+      if (team.catch_up_limit() < 0 || team.catch_up_limit() > kMaxCatchUp) {
+        Error(path + ".catch_up_limit",
+              absl::StrCat(team.catch_up_limit(), " is outside 0 to ",
+                           kMaxCatchUp));
       }
     }
   }

@@ -1,12 +1,14 @@
 // Deciding where one lead goes: the first matching rule picks a target (a
-// team, a rep or a queue); a team picks a rep by its strategy among the reps
-// who are eligible; nobody eligible sends the lead to the rule's fallback or,
-// without one, to the target's waiting queue. Pure: the state and the time
-// come in as arguments.
+// team, a rep or a queue); a team picks a rep among its eligible members:
+// first a rep who owns an open lead of the same company, then a rep owed a
+// catch-up after an absence, then by the team's strategy (round robin,
+// smooth weighted round robin, least loaded). Nobody eligible sends the lead
+// to the rule's fallback or, without one, to the target's waiting queue.
+// Pure: the state and the time come in as arguments.
 //
 //   Decision d = Decide(table, lead, state, absl::Now());
 //   // d.assignment: state, rep or queue, rule, trace
-//   ApplyDecision(d, &state);  // what storing it reserves
+//   ApplyChanges(d.changes, &state);  // what storing it reserves
 #ifndef LEADROUTER_ROUTING_DECISION_H_
 #define LEADROUTER_ROUTING_DECISION_H_
 
@@ -26,20 +28,19 @@ inline constexpr char kUnmatchedQueue[] = "unmatched";
 struct Decision {
   // The complete assignment to store, trace included.
   leadrouter::v1::Assignment assignment;
-  // The rep whose open load this decision raises by one; empty when queued.
-  std::string reserved_rep_id;
-  // The team whose rotation moves on to reserved_rep_id; empty when no team
-  // rotation picked the rep.
-  std::string rotation_team_id;
+  // What storing it changes in the routing state: the rep's open load and
+  // daily count, the team's rotation, company ownership, catch-up ledger.
+  StateChanges changes;
 };
 
 // `lead` must have passed ValidateLead.
 Decision Decide(const RoutingTable& table, const leadrouter::v1::Lead& lead,
                 const RoutingState& state, absl::Time now);
 
-// Applies what storing `decision` reserves: the rep's open load and the
-// team's rotation position.
-void ApplyDecision(const Decision& decision, RoutingState* state);
+// True for the waiting queues a team or rep target fills when nobody is
+// eligible ("team/<id>", "rep/<id>"); leads there are assigned when someone
+// becomes eligible. Named queues and "unmatched" are not.
+bool IsWaitingQueue(const std::string& queue);
 
 }  // namespace leadrouter::routing
 

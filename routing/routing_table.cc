@@ -1,59 +1,12 @@
-// Compilation resolves every id to a pointer once, so matching a lead never
-// looks anything up by name.
+// Compilation resolves every id to a pointer once, so deciding never looks
+// anything up by name except the target of the matched rule.
 #include "routing/routing_table.h"
-
-#include <algorithm>
-#include <cctype>
 
 #include "absl/status/status.h"
 #include "routing/absl_string_view.h"
 #include "routing/config_validation.h"
-#include "routing/iso_codes.h"
 
 namespace leadrouter::routing {
-namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-}  // namespace
-
-LeadFacts::LeadFacts(const leadrouter::v1::Lead& lead)
-    : lead_(lead), postal_(NormalizePostalCode(lead.postal_code())) {
-  products_.reserve(lead.product_interests_size());
-  for (const std::string& p : lead.product_interests()) {
-    products_.push_back(Lower(p));
-  }
-}
-
-bool CompiledRule::Matches(const LeadFacts& facts) const {
-  const leadrouter::v1::Lead& lead = facts.lead();
-  if (stage_mask != 0 && (stage_mask & (1u << lead.stage())) == 0) {
-    return false;
-  }
-  if (min_score && lead.score() < *min_score) return false;
-  if (max_score && lead.score() > *max_score) return false;
-  if (!products.empty() &&
-      std::none_of(facts.products().begin(), facts.products().end(),
-                   [&](const std::string& p) { return products.contains(p); })) {
-    return false;
-  }
-  if (!territories.empty()) {
-    const LeadPlace place = facts.place();
-    if (std::none_of(territories.begin(), territories.end(),
-                     [&](const TerritoryMatcher* t) {
-                       return t->Contains(place);
-                     })) {
-      return false;
-    }
-  }
-  return true;
-}
 
 absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Create(
     leadrouter::v1::RoutingConfig config) {
@@ -70,8 +23,32 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Create(
   absl::flat_hash_map<std::string, const TerritoryMatcher*> territory_by_id;
   for (const auto& t : cfg.territories()) table->territories_.emplace_back(t);
   for (const auto& t : table->territories_) territory_by_id[t.id()] = &t;
-  for (const auto& rep : cfg.reps()) table->reps_[rep.id()] = &rep;
-  for (const auto& team : cfg.teams()) table->teams_[team.id()] = &team;
+
+  for (const auto& rep : cfg.reps()) {
+    // Validated above, so Compile succeeds.
+    std::optional<Availability> availability =
+        Availability::Compile(rep, "", &errors);
+    CompiledRep compiled{&rep, *std::move(availability), {}, {}};
+    for (const std::string& l : rep.languages()) {
+      compiled.languages.insert(PrimaryLanguage(l));
+    }
+    for (const std::string& p : rep.products()) {
+      compiled.products.insert(Lower(p));
+    }
+    table->reps_.emplace(rep.id(), std::move(compiled));
+  }
+  // reps_ does not change from here on, so pointers into it stay valid.
+  for (const auto& team : cfg.teams()) {
+    CompiledTeam compiled;
+    compiled.team = &team;
+    for (const std::string& member : team.members()) {
+      compiled.members.push_back(&table->reps_.at(member));
+      auto weight = team.weights().find(member);
+      compiled.weights.push_back(weight == team.weights().end() ? 1
+                                                                : weight->second);
+    }
+    table->teams_.emplace(team.id(), std::move(compiled));
+  }
 
   table->rules_.reserve(cfg.rules_size());
   for (int i = 0; i < cfg.rules_size(); ++i) {
@@ -94,24 +71,26 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Create(
     for (int stage : rule.match().stages()) compiled.stage_mask |= 1u << stage;
     table->rules_.push_back(std::move(compiled));
   }
+  table->index_.emplace(table->rules_);
   return std::shared_ptr<const RoutingTable>(std::move(table));
 }
 
-const CompiledRule* RoutingTable::MatchRule(const LeadFacts& facts) const {
+const CompiledRule* RoutingTable::MatchRuleByScan(
+    const LeadFacts& facts) const {
   for (const CompiledRule& rule : rules_) {
     if (rule.Matches(facts)) return &rule;
   }
   return nullptr;
 }
 
-const leadrouter::v1::Rep* RoutingTable::FindRep(std::string_view id) const {
+const CompiledRep* RoutingTable::FindRep(std::string_view id) const {
   auto it = reps_.find(ToAbsl(id));
-  return it == reps_.end() ? nullptr : it->second;
+  return it == reps_.end() ? nullptr : &it->second;
 }
 
-const leadrouter::v1::Team* RoutingTable::FindTeam(std::string_view id) const {
+const CompiledTeam* RoutingTable::FindTeam(std::string_view id) const {
   auto it = teams_.find(ToAbsl(id));
-  return it == teams_.end() ? nullptr : it->second;
+  return it == teams_.end() ? nullptr : &it->second;
 }
 
 }  // namespace leadrouter::routing

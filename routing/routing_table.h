@@ -1,6 +1,6 @@
 // A routing config compiled for deciding: validated, indexed by id, rules
-// ready to match. Immutable once built, so one table is shared by every
-// request routed on its config version.
+// indexed for matching, reps' availability parsed. Immutable once built, so
+// one table is shared by every request routed on its config version.
 //
 //   absl::StatusOr<std::shared_ptr<const RoutingTable>> table =
 //       RoutingTable::Create(config);
@@ -21,37 +21,24 @@
 #include "absl/status/statusor.h"
 #include "leadrouter/v1/config.pb.h"
 #include "leadrouter/v1/lead.pb.h"
+#include "routing/availability.h"
+#include "routing/compiled_rule.h"
+#include "routing/rule_index.h"
 #include "routing/territory.h"
 
 namespace leadrouter::routing {
 
-// What rules look at in a lead, normalized once per decision.
-class LeadFacts {
- public:
-  explicit LeadFacts(const leadrouter::v1::Lead& lead);
-
-  const leadrouter::v1::Lead& lead() const { return lead_; }
-  LeadPlace place() const {
-    return {lead_.country_code(), lead_.region_code(), postal_};
-  }
-  // Product interests in lower case.
-  const std::vector<std::string>& products() const { return products_; }
-
- private:
-  const leadrouter::v1::Lead& lead_;
-  std::string postal_;
-  std::vector<std::string> products_;
+struct CompiledRep {
+  const leadrouter::v1::Rep* rep = nullptr;
+  Availability availability;
+  absl::flat_hash_set<std::string> languages;  // primary subtags, lower case
+  absl::flat_hash_set<std::string> products;   // lower case
 };
 
-struct CompiledRule {
-  int index = 0;  // position in the config
-  const leadrouter::v1::Rule* rule = nullptr;
-  std::vector<const TerritoryMatcher*> territories;  // any of; empty = all
-  absl::flat_hash_set<std::string> products;  // lower case; empty = all
-  std::optional<int> min_score, max_score;
-  uint32_t stage_mask = 0;  // bit per Stage value; 0 = all
-
-  bool Matches(const LeadFacts& facts) const;
+struct CompiledTeam {
+  const leadrouter::v1::Team* team = nullptr;
+  std::vector<const CompiledRep*> members;  // rotation order
+  std::vector<int> weights;                 // per member; 1 when not given
 };
 
 class RoutingTable {
@@ -64,11 +51,16 @@ class RoutingTable {
   const leadrouter::v1::RoutingConfig& config() const { return config_; }
   const std::string& version() const { return version_; }
 
-  // The first rule that matches, or nullptr.
-  const CompiledRule* MatchRule(const LeadFacts& facts) const;
+  // The first rule that matches, or nullptr; uses the index.
+  const CompiledRule* MatchRule(const LeadFacts& facts) const {
+    return index_->Match(facts);
+  }
+  // The same answer by trying every rule in order (for tests and
+  // benchmarks that compare the two).
+  const CompiledRule* MatchRuleByScan(const LeadFacts& facts) const;
 
-  const leadrouter::v1::Rep* FindRep(std::string_view id) const;
-  const leadrouter::v1::Team* FindTeam(std::string_view id) const;
+  const CompiledRep* FindRep(std::string_view id) const;
+  const CompiledTeam* FindTeam(std::string_view id) const;
 
  private:
   RoutingTable() = default;
@@ -77,8 +69,9 @@ class RoutingTable {
   std::string version_;
   std::vector<TerritoryMatcher> territories_;
   std::vector<CompiledRule> rules_;
-  absl::flat_hash_map<std::string, const leadrouter::v1::Rep*> reps_;
-  absl::flat_hash_map<std::string, const leadrouter::v1::Team*> teams_;
+  std::optional<RuleIndex> index_;
+  absl::flat_hash_map<std::string, CompiledRep> reps_;
+  absl::flat_hash_map<std::string, CompiledTeam> teams_;
 };
 
 }  // namespace leadrouter::routing

@@ -48,4 +48,11 @@ bool TerritoryMatcher::Contains(const LeadPlace& place) const {
   return false;
 }
 
+std::vector<std::string> TerritoryMatcher::Countries() const {
+  absl::flat_hash_set<std::string> all(countries_.begin(), countries_.end());
+  for (const std::string& region : regions_) all.insert(region.substr(0, 2));
+  for (const auto& [country, rules] : postal_by_country_) all.insert(country);
+  return std::vector<std::string>(all.begin(), all.end());
+}
+
 }  // namespace leadrouter::routing

@@ -32,6 +32,9 @@ class TerritoryMatcher {
 
   const std::string& id() const { return id_; }
   bool Contains(const LeadPlace& place) const;
+  // Every country the territory reaches into (its countries, the countries
+  // of its regions and of its postal areas), for indexing rules.
+  std::vector<std::string> Countries() const;
 
  private:
   struct PostalRules {

@@ -19,6 +19,7 @@
 #include "server/config/config_file.h"
 #include "server/config/current_table.h"
 #include "server/log.h"
+#include "server/queue_drainer.h"
 #include "server/store/sqlite_store.h"
 
 namespace leadrouter::server {
@@ -74,6 +75,7 @@ int RunDaemon(const DaemonOptions& options) {
     (*store)->Close();
     return 1;
   }
+  QueueDrainer drainer(intake, options.queue_interval);
   server->GetHealthCheckService()->SetServingStatus(true);
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
                       {"data_dir", options.data_dir}});
@@ -89,6 +91,7 @@ int RunDaemon(const DaemonOptions& options) {
   });
   server->Wait();
   signal_waiter.join();
+  drainer.Stop();
   (*store)->Close();
   LogInfo("stopped");
   return 0;

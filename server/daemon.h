@@ -18,6 +18,8 @@ struct DaemonOptions {
   std::string data_dir = "data";
   // How long in-flight calls may run on after SIGTERM before being cancelled.
   absl::Duration drain_timeout = absl::Seconds(10);
+  // How often waiting leads are offered to reps who became eligible.
+  absl::Duration queue_interval = absl::Seconds(1);
 };
 
 // The process exit code: 0 after a clean drain, 1 when start-up failed.

@@ -16,6 +16,10 @@ ABSL_FLAG(std::string, data_dir, "data",
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may finish before they are "
           "cancelled.");
+ABSL_FLAG(absl::Duration, queue_interval, absl::Seconds(1),
+          "How often leads waiting in team and rep queues are offered to "
+          "reps who became eligible (absence over, working hours begun, new "
+          "day).");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -27,6 +31,11 @@ int main(int argc, char** argv) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  options.queue_interval = absl::GetFlag(FLAGS_queue_interval);
+  if (options.queue_interval <= absl::ZeroDuration()) {
+    std::fprintf(stderr, "leadrouterd: --queue_interval must be positive\n");
+    return 2;
+  }
   if (options.config_path.empty()) {
     std::fprintf(stderr, "leadrouterd: --config is required\n");
     return 2;

@@ -74,4 +74,34 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::ListAssignments(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AssignmentServiceImpl::ListQueues(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::ListQueuesRequest* request,
+    leadrouter::v1::ListQueuesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->team_id().size() > 64) {
+    reactor->Finish(ToGrpcStatus(
+        absl::InvalidArgumentError("team_id: is longer than 64 bytes")));
+    return reactor;
+  }
+  absl::StatusOr<std::vector<QueueDepth>> queues = store_.Queues();
+  if (queues.ok()) {
+    for (const QueueDepth& q : *queues) {
+      if (!request->team_id().empty() && q.team_id != request->team_id()) {
+        continue;
+      }
+      leadrouter::v1::QueueSummary* out = response->add_queues();
+      out->set_queue(q.queue);
+      out->set_team_id(q.team_id);
+      out->set_depth(q.depth);
+      out->mutable_oldest_queued_at()->set_seconds(q.oldest_queued_at_us /
+                                                   1000000);
+      out->mutable_oldest_queued_at()->set_nanos(
+          static_cast<int32_t>(q.oldest_queued_at_us % 1000000) * 1000);
+    }
+  }
+  reactor->Finish(ToGrpcStatus(queues.status()));
+  return reactor;
+}
+
 }  // namespace leadrouter::server

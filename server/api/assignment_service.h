@@ -1,4 +1,5 @@
-// gRPC AssignmentService: GetAssignment and ListAssignments, reading the store.
+// gRPC AssignmentService: GetAssignment, ListAssignments and ListQueues,
+// reading the store.
 #ifndef LEADROUTER_SERVER_API_ASSIGNMENT_SERVICE_H_
 #define LEADROUTER_SERVER_API_ASSIGNMENT_SERVICE_H_
 
@@ -25,6 +26,11 @@ class AssignmentServiceImpl final
       grpc::CallbackServerContext* context,
       const leadrouter::v1::ListAssignmentsRequest* request,
       leadrouter::v1::ListAssignmentsResponse* response) override;
+
+  grpc::ServerUnaryReactor* ListQueues(
+      grpc::CallbackServerContext* context,
+      const leadrouter::v1::ListQueuesRequest* request,
+      leadrouter::v1::ListQueuesResponse* response) override;
 
  private:
   AssignmentStore& store_;

@@ -32,4 +32,14 @@ absl::StatusOr<leadrouter::v1::Assignment> LeadIntake::Explain(
       .assignment;
 }
 
+absl::StatusOr<int> LeadIntake::DrainQueues() {
+  std::shared_ptr<const routing::RoutingTable> table = table_.Get();
+  const absl::Time now = clock_();
+  return store_.DrainWaitingQueues(
+      [&table, now](const leadrouter::v1::Lead& lead,
+                    const routing::RoutingState& state) {
+        return routing::Decide(*table, lead, state, now);
+      });
+}
+
 }  // namespace leadrouter::server

@@ -36,6 +36,10 @@ class LeadIntake {
   absl::StatusOr<leadrouter::v1::Assignment> Explain(
       const leadrouter::v1::Lead& lead);
 
+  // Offers waiting leads to the reps who are eligible now, on the current
+  // routing table; returns how many left their queue.
+  absl::StatusOr<int> DrainQueues();
+
  private:
   const CurrentTable& table_;
   AssignmentStore& store_;

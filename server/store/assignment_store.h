@@ -40,6 +40,18 @@ using Decider =
 // store thread, so it must not block.
 using RouteCallback = std::function<void(absl::StatusOr<RouteOutcome>)>;
 
+// Re-decides a lead waiting in a queue, on the current routing state.
+using QueuedDecider = std::function<routing::Decision(
+    const leadrouter::v1::Lead& lead, const routing::RoutingState& state)>;
+
+// How many leads wait in one queue.
+struct QueueDepth {
+  std::string queue;    // e.g. "team/dach", "nurture", "unmatched"
+  std::string team_id;  // the team of a "team/<id>" queue; else empty
+  int64_t depth = 0;
+  int64_t oldest_queued_at_us = 0;  // when the longest-waiting lead arrived
+};
+
 struct AssignmentQuery {
   std::string rep_id;   // empty: any rep
   std::string team_id;  // empty: any team
@@ -78,6 +90,17 @@ class AssignmentStore {
 
   // Matching assignments in the order they were stored.
   virtual absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) = 0;
+
+  // Offers leads waiting in team and rep queues ("team/<id>", "rep/<id>")
+  // to `decide`, best score first then longest waiting, and stores every
+  // decision that moves a lead (assigned, or to another queue after a config
+  // change). Returns how many moved. Named queues (e.g. "nurture") and
+  // "unmatched" wait for a person, not for capacity, and are left alone.
+  virtual absl::StatusOr<int> DrainWaitingQueues(QueuedDecider decide) = 0;
+
+  // Every non-empty queue with its depth, by queue name. Counts what is
+  // committed.
+  virtual absl::StatusOr<std::vector<QueueDepth>> Queues() = 0;
 
   // Refuses new routes with UNAVAILABLE and commits every route already
   // accepted. Idempotent.

@@ -1,7 +1,8 @@
-// Schema: `assignments` holds one row per lead (the Assignment and the Lead as
-// serialized protos, plus the columns queries filter on); `rep_load` and
-// `team_rotation` hold the routing state, updated in the same transaction as
-// the rows that change it, so a restart finds them exactly as acknowledged.
+// Schema (server/store/sqlite_state.cc): `assignments` holds one row per lead
+// (the Assignment and the Lead as serialized protos, plus the columns queries
+// filter on); the routing-state tables are updated in the same transaction
+// as the rows that change them, so a restart finds them exactly as
+// acknowledged.
 #include "server/store/sqlite_store.h"
 
 #include <fcntl.h>
@@ -15,37 +16,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/log.h"
+#include "server/store/sqlite_state.h"
 
 namespace leadrouter::server {
 namespace {
 
 using leadrouter::v1::Assignment;
-
-constexpr char kSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS assignments (
-  position     INTEGER PRIMARY KEY AUTOINCREMENT,
-  lead_id      TEXT NOT NULL UNIQUE,
-  state        INTEGER NOT NULL,
-  rep_id       TEXT NOT NULL,
-  team_id      TEXT NOT NULL,
-  queue        TEXT NOT NULL,
-  routed_at_us INTEGER NOT NULL,
-  assignment   BLOB NOT NULL,
-  lead         BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS assignments_by_rep ON assignments(rep_id, position);
-CREATE INDEX IF NOT EXISTS assignments_by_team
-  ON assignments(team_id, position);
-CREATE TABLE IF NOT EXISTS rep_load (
-  rep_id     TEXT PRIMARY KEY,
-  open_count INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS team_rotation (
-  team_id     TEXT PRIMARY KEY,
-  last_rep_id TEXT NOT NULL
-) WITHOUT ROWID;
-PRAGMA user_version = 1;
-)sql";
 
 constexpr char kSelectByLeadId[] =
     "SELECT assignment FROM assignments WHERE lead_id = ?1";
@@ -98,7 +74,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     ::close(*lock_fd);
     return writer.status();
   }
-  if (auto s = writer->Exec(kSchema); !s.ok()) {
+  if (auto s = CreateOrUpgradeSchema(*writer); !s.ok()) {
     ::close(*lock_fd);
     return s;
   }
@@ -129,31 +105,33 @@ SqliteStore::~SqliteStore() {
 }
 
 absl::Status SqliteStore::LoadState() {
-  routing::RoutingState state;
-  {
-    auto q = lookup_db_.Prepare("SELECT rep_id, open_count FROM rep_load");
-    if (!q.ok()) return q.status();
-    while (true) {
-      absl::StatusOr<bool> row = q->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      state.SetOpenAssignments(q->ColumnText(0),
-                               static_cast<int>(q->ColumnInt64(1)));
-    }
+  absl::StatusOr<routing::RoutingState> state = LoadRoutingState(lookup_db_);
+  if (!state.ok()) return state.status();
+  std::map<std::string, std::set<Waiting>> waiting;
+  auto q = lookup_db_.Prepare(
+      "SELECT queue, score, routed_at_us, lead_id FROM assignments "
+      "WHERE state = 2 AND (queue LIKE 'team/%' OR queue LIKE 'rep/%')");
+  if (!q.ok()) return q.status();
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    waiting[q->ColumnText(0)].insert(
+        {static_cast<int>(q->ColumnInt64(1)), q->ColumnInt64(2),
+         q->ColumnText(3)});
   }
-  {
-    auto q =
-        lookup_db_.Prepare("SELECT team_id, last_rep_id FROM team_rotation");
-    if (!q.ok()) return q.status();
-    while (true) {
-      absl::StatusOr<bool> row = q->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      state.SetLastAssigned(q->ColumnText(0), q->ColumnText(1));
-    }
-  }
-  state_ = std::move(state);
+  state_ = *std::move(state);
+  waiting_ = std::move(waiting);
   return absl::OkStatus();
+}
+
+void SqliteStore::NoteQueued(const leadrouter::v1::Lead& lead,
+                             const Assignment& a) {
+  if (a.state() == leadrouter::v1::ASSIGNMENT_STATE_QUEUED &&
+      routing::IsWaitingQueue(a.queue())) {
+    waiting_[a.queue()].insert(
+        {lead.score(), RoutedAtMicros(a), lead.id()});
+  }
 }
 
 absl::StatusOr<std::optional<Assignment>> SqliteStore::Lookup(
@@ -199,7 +177,8 @@ void SqliteStore::Route(const leadrouter::v1::Lead& lead, Decider decide,
     return;
   }
   routing::Decision decision = decide(state_);
-  routing::ApplyDecision(decision, &state_);
+  routing::ApplyChanges(decision.changes, &state_);
+  NoteQueued(lead, decision.assignment);
   in_flight_[lead.id()];
   queued_.push_back({lead, std::move(decision), std::move(done)});
   work_ready_.notify_one();
@@ -213,40 +192,35 @@ absl::Status SqliteStore::Commit(const std::vector<PendingRoute>& batch) {
   };
   auto insert = writer_db_.Prepare(
       "INSERT INTO assignments (lead_id, state, rep_id, team_id, queue, "
-      "routed_at_us, assignment, lead) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  auto load = writer_db_.Prepare(
-      "INSERT INTO rep_load (rep_id, open_count) VALUES (?1, 1) "
-      "ON CONFLICT (rep_id) DO UPDATE SET open_count = open_count + 1");
-  auto rotation = writer_db_.Prepare(
-      "INSERT INTO team_rotation (team_id, last_rep_id) VALUES (?1, ?2) "
-      "ON CONFLICT (team_id) DO UPDATE SET last_rep_id = excluded.last_rep_id");
+      "routed_at_us, assignment, lead, score) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  // A lead leaving a queue keeps its routed_at_us: the time it arrived.
+  auto update = writer_db_.Prepare(
+      "UPDATE assignments SET state = ?2, rep_id = ?3, team_id = ?4, "
+      "queue = ?5, assignment = ?6 WHERE lead_id = ?1");
   if (!insert.ok()) return fail(insert.status());
-  if (!load.ok()) return fail(load.status());
-  if (!rotation.ok()) return fail(rotation.status());
+  if (!update.ok()) return fail(update.status());
+  StateWriter state(writer_db_);
 
   for (const PendingRoute& route : batch) {
     const Assignment& a = route.decision.assignment;
-    insert->Reset();
-    insert->BindText(1, a.lead_id());
-    insert->BindInt64(2, a.state());
-    insert->BindText(3, a.rep_id());
-    insert->BindText(4, a.team_id());
-    insert->BindText(5, a.queue());
-    insert->BindInt64(6, RoutedAtMicros(a));
-    insert->BindBlob(7, a.SerializeAsString());
-    insert->BindBlob(8, route.lead.SerializeAsString());
-    if (auto s = insert->Run(); !s.ok()) return fail(s);
-    if (!route.decision.reserved_rep_id.empty()) {
-      load->Reset();
-      load->BindText(1, route.decision.reserved_rep_id);
-      if (auto s = load->Run(); !s.ok()) return fail(s);
+    SqliteStatement& q = route.update ? *update : *insert;
+    q.Reset();
+    q.BindText(1, a.lead_id());
+    q.BindInt64(2, a.state());
+    q.BindText(3, a.rep_id());
+    q.BindText(4, a.team_id());
+    q.BindText(5, a.queue());
+    if (route.update) {
+      q.BindBlob(6, a.SerializeAsString());
+    } else {
+      q.BindInt64(6, RoutedAtMicros(a));
+      q.BindBlob(7, a.SerializeAsString());
+      q.BindBlob(8, route.lead.SerializeAsString());
+      q.BindInt64(9, route.lead.score());
     }
-    if (!route.decision.rotation_team_id.empty()) {
-      rotation->Reset();
-      rotation->BindText(1, route.decision.rotation_team_id);
-      rotation->BindText(2, route.decision.reserved_rep_id);
-      if (auto s = rotation->Run(); !s.ok()) return fail(s);
-    }
+    if (auto s = q.Run(); !s.ok()) return fail(s);
+    if (auto s = state.Write(route.decision.changes); !s.ok()) return fail(s);
   }
   if (auto s = writer_db_.Exec("COMMIT"); !s.ok()) return fail(s);
   return absl::OkStatus();
@@ -280,7 +254,10 @@ void SqliteStore::WriterLoop() {
         // and rebuild the state from what is really stored.
         for (PendingRoute& later : queued_) batch.push_back(std::move(later));
         queued_.clear();
-        if (auto s = LoadState(); !s.ok()) state_ = routing::RoutingState();
+        if (auto s = LoadState(); !s.ok()) {
+          state_ = routing::RoutingState();
+          waiting_.clear();
+        }
       }
       answers.reserve(batch.size());
       for (PendingRoute& route : batch) {
@@ -296,10 +273,20 @@ void SqliteStore::WriterLoop() {
         for (RouteCallback& retry : retries) {
           retry(RouteOutcome{route.decision.assignment, /*replayed=*/true});
         }
-        route.done(RouteOutcome{std::move(route.decision.assignment), false});
+        if (route.update) {
+          const Assignment& a = route.decision.assignment;
+          LogInfo("queued_lead_moved",
+                  {{"lead_id", a.lead_id()},
+                   {"rep_id", a.rep_id()},
+                   {"queue", a.queue()},
+                   {"rule", a.rule_id()}});
+        }
+        if (route.done) {
+          route.done(RouteOutcome{std::move(route.decision.assignment), false});
+        }
       } else {
         for (RouteCallback& retry : retries) retry(committed);
-        route.done(committed);
+        if (route.done) route.done(committed);
       }
     }
   }
@@ -359,6 +346,95 @@ absl::StatusOr<AssignmentPage> SqliteStore::List(const AssignmentQuery& query) {
     page.assignments.push_back(*std::move(a));
   }
   return page;
+}
+
+absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
+  // A queue whose leads keep staying put is left after this many in a row:
+  // nobody there is eligible, and the next pass tries again.
+  constexpr int kMaxMissesPerQueue = 64;
+  std::lock_guard lock(mu_);
+  if (closing_) return 0;
+  if (!waiting_statement_.has_value()) {
+    auto q = lookup_db_.Prepare(
+        "SELECT assignment, lead FROM assignments WHERE lead_id = ?1");
+    if (!q.ok()) return q.status();
+    waiting_statement_.emplace(*std::move(q));
+  }
+  int moved = 0;
+  std::vector<std::pair<std::string, Waiting>> arrivals;  // after the loop
+  for (auto& [queue, leads] : waiting_) {
+    int misses = 0;
+    for (auto it = leads.begin(); it != leads.end() &&
+                                  misses < kMaxMissesPerQueue;) {
+      // Not committed yet (or being moved): its row may not exist.
+      if (in_flight_.contains(it->lead_id)) {
+        ++it;
+        continue;
+      }
+      SqliteStatement& q = *waiting_statement_;
+      q.Reset();
+      q.BindText(1, it->lead_id);
+      absl::StatusOr<bool> row = q.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) {  // gone (cannot happen while this process owns the db)
+        it = leads.erase(it);
+        continue;
+      }
+      Assignment stored;
+      leadrouter::v1::Lead lead;
+      if (!stored.ParseFromString(q.ColumnBlob(0)) ||
+          !lead.ParseFromString(q.ColumnBlob(1))) {
+        return absl::DataLossError(absl::StrCat(
+            "stored lead ", it->lead_id, " does not parse"));
+      }
+      q.Reset();
+      routing::Decision decision = decide(lead, state_);
+      Assignment& a = decision.assignment;
+      if (a.state() == leadrouter::v1::ASSIGNMENT_STATE_QUEUED &&
+          a.queue() == queue) {
+        ++misses;
+        ++it;
+        continue;
+      }
+      misses = 0;
+      *a.mutable_queued_at() = stored.queued_at();
+      routing::ApplyChanges(decision.changes, &state_);
+      if (a.state() == leadrouter::v1::ASSIGNMENT_STATE_QUEUED &&
+          routing::IsWaitingQueue(a.queue())) {
+        arrivals.emplace_back(a.queue(), *it);
+      }
+      in_flight_[lead.id()];
+      queued_.push_back({std::move(lead), std::move(decision), nullptr,
+                         /*update=*/true});
+      it = leads.erase(it);
+      ++moved;
+    }
+  }
+  for (auto& [queue, waiting] : arrivals) waiting_[queue].insert(waiting);
+  std::erase_if(waiting_, [](const auto& q) { return q.second.empty(); });
+  if (moved > 0) work_ready_.notify_one();
+  return moved;
+}
+
+absl::StatusOr<std::vector<QueueDepth>> SqliteStore::Queues() {
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(
+      "SELECT queue, count(*), min(routed_at_us) FROM assignments "
+      "WHERE state = 2 GROUP BY queue ORDER BY queue");
+  if (!q.ok()) return q.status();
+  std::vector<QueueDepth> depths;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    QueueDepth d;
+    d.queue = q->ColumnText(0);
+    if (d.queue.starts_with("team/")) d.team_id = d.queue.substr(5);
+    d.depth = q->ColumnInt64(1);
+    d.oldest_queued_at_us = q->ColumnInt64(2);
+    depths.push_back(std::move(d));
+  }
+  return depths;
 }
 
 void SqliteStore::Close() {

@@ -17,7 +17,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +53,8 @@ class SqliteStore final : public AssignmentStore {
   absl::StatusOr<leadrouter::v1::Assignment> Get(
       const std::string& lead_id) override;
   absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) override;
+  absl::StatusOr<int> DrainWaitingQueues(QueuedDecider decide) override;
+  absl::StatusOr<std::vector<QueueDepth>> Queues() override;
   void Close() override;
 
   CommitStats Stats() const;
@@ -59,12 +63,29 @@ class SqliteStore final : public AssignmentStore {
   struct PendingRoute {
     leadrouter::v1::Lead lead;
     routing::Decision decision;
-    RouteCallback done;
+    RouteCallback done;     // null for a lead moved out of a queue
+    bool update = false;    // the lead's row exists: rewrite it
+  };
+
+  // A lead waiting in a team or rep queue; sorts best score first, then
+  // longest waiting.
+  struct Waiting {
+    int score = 0;
+    int64_t queued_at_us = 0;
+    std::string lead_id;
+    bool operator<(const Waiting& o) const {
+      if (score != o.score) return score > o.score;
+      if (queued_at_us != o.queued_at_us) return queued_at_us < o.queued_at_us;
+      return lead_id < o.lead_id;
+    }
   };
 
   SqliteStore(int lock_fd, SqliteDb writer, SqliteDb lookup, SqliteDb reader);
 
+  // Rebuilds state_ and waiting_ from the database (mu_ held).
   absl::Status LoadState();
+  void NoteQueued(const leadrouter::v1::Lead& lead,
+                  const leadrouter::v1::Assignment& a);
   // The stored assignment of `lead_id`, or nullopt. Uses lookup_ (mu_ held).
   absl::StatusOr<std::optional<leadrouter::v1::Assignment>> Lookup(
       const std::string& lead_id);
@@ -78,7 +99,10 @@ class SqliteStore final : public AssignmentStore {
   std::condition_variable work_ready_;
   SqliteDb lookup_db_;             // guarded by mu_
   std::optional<SqliteStatement> lookup_statement_;  // on lookup_db_; mu_
+  std::optional<SqliteStatement> waiting_statement_;  // on lookup_db_; mu_
   routing::RoutingState state_;    // guarded by mu_
+  // Waiting queue name -> its leads in the order they are offered; mu_.
+  std::map<std::string, std::set<Waiting>> waiting_;
   std::vector<PendingRoute> queued_;  // decided, not yet committing; mu_
   // Leads queued or committing, with callers that retried meanwhile and
   // wait for the same commit; mu_.

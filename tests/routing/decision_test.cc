@@ -36,7 +36,7 @@ class DecisionTest : public ::testing::Test {
   // Decides and applies, as the store does for RouteLead.
   Decision Route(const Lead& lead) {
     Decision d = Decide(*table_, lead, state_, kNow);
-    ApplyDecision(d, &state_);
+    ApplyChanges(d.changes, &state_);
     return d;
   }
 
@@ -55,7 +55,7 @@ TEST_F(DecisionTest, StageCriterion) {
   EXPECT_EQ(d.assignment.rule_id(), "mql-nurture");
   EXPECT_EQ(d.assignment.state(), ASSIGNMENT_STATE_QUEUED);
   EXPECT_EQ(d.assignment.queue(), "nurture");
-  EXPECT_TRUE(d.reserved_rep_id.empty());
+  EXPECT_TRUE(d.changes.open.empty());
 }
 
 TEST_F(DecisionTest, TerritoryByCountryRegionPostalPrefixAndRange) {
@@ -145,7 +145,7 @@ TEST_F(DecisionTest, CapacityIsNeverExceeded) {
   EXPECT_EQ(d.assignment.state(), ASSIGNMENT_STATE_QUEUED);
   EXPECT_EQ(d.assignment.queue(), "team/dach");
   EXPECT_EQ(d.assignment.team_id(), "dach");
-  EXPECT_TRUE(d.reserved_rep_id.empty());
+  EXPECT_TRUE(d.changes.open.empty());
   EXPECT_THAT(d.assignment.trace().summary(),
               HasSubstr("nobody eligible in team dach"));
   EXPECT_EQ(state_.OpenAssignments("anna"), 2);
@@ -164,7 +164,7 @@ TEST_F(DecisionTest, InactiveRepIsSkippedAndFallbackTakesOver) {
   EXPECT_EQ(second.assignment.rep_id(), "fay");
   EXPECT_TRUE(second.assignment.trace().used_fallback());
   EXPECT_EQ(second.assignment.team_id(), "");  // the fallback rep decided
-  EXPECT_TRUE(second.rotation_team_id.empty());
+  EXPECT_TRUE(second.changes.rotation.empty());
   // Candidates: the team's two reps, then the fallback rep.
   EXPECT_EQ(second.assignment.trace().candidates_size(), 3);
 }
@@ -201,7 +201,8 @@ TEST_F(DecisionTest, AssignmentCarriesVersionTimeAndSummary) {
   EXPECT_EQ(d.assignment.config_version(), table_->version());
   EXPECT_EQ(d.assignment.routed_at().seconds(), 1790000000);
   EXPECT_EQ(d.assignment.trace().summary(),
-            "rule dach-analytics matched; team dach gave the lead to rep anna");
+            "rule dach-analytics matched; team dach gave the lead to rep anna (by "
+            "round robin)");
 }
 
 TEST_F(DecisionTest, RotationContinuesAfterLastRepWhenMembersChange) {

@@ -5,6 +5,7 @@
 #ifndef LEADROUTER_TESTS_SERVER_DAEMON_FIXTURE_H_
 #define LEADROUTER_TESTS_SERVER_DAEMON_FIXTURE_H_
 
+#include <cctype>
 #include <memory>
 #include <string>
 
@@ -44,7 +45,11 @@ inline v1::Lead MakeLead(const std::string& id, const std::string& country) {
   lead.set_country_code(country);
   lead.set_stage(v1::STAGE_SQL);
   lead.set_score(60);
-  lead.set_email("someone@example.com");
+  // Each lead from its own company, so same-company stickiness stays out of
+  // the way of tests about rotation.
+  std::string company;
+  for (char c : id) company += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  lead.set_email("buyer@" + company + ".example.com");
   return lead;
 }
 

@@ -98,7 +98,8 @@ TEST_F(DaemonTest, GetReturnsTheStoredAssignmentWithItsTrace) {
   EXPECT_EQ(a.rep_id(), "anna");
   EXPECT_EQ(a.team_id(), "dach");
   EXPECT_EQ(a.trace().summary(),
-            "rule dach matched; team dach gave the lead to rep anna");
+            "rule dach matched; team dach gave the lead to rep anna (by round "
+            "robin)");
   EXPECT_GT(a.routed_at().seconds(), 0);
   grpc::Status missing = Get("nope", &a);
   EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);

@@ -1,0 +1,292 @@
+// Schema versions (PRAGMA user_version):
+//   1  assignments, rep_load, team_rotation
+//   2  + assignments.score and the waiting-queue index; rotation_credit,
+//      rep_daily, company_owner, catch_up
+#include "server/store/sqlite_state.h"
+
+#include "absl/strings/str_cat.h"
+#include "leadrouter/v1/lead.pb.h"
+
+namespace leadrouter::server {
+namespace {
+
+constexpr int kSchemaVersion = 2;
+
+constexpr char kTables[] = R"sql(
+CREATE TABLE IF NOT EXISTS assignments (
+  position     INTEGER PRIMARY KEY AUTOINCREMENT,
+  lead_id      TEXT NOT NULL UNIQUE,
+  state        INTEGER NOT NULL,
+  rep_id       TEXT NOT NULL,
+  team_id      TEXT NOT NULL,
+  queue        TEXT NOT NULL,
+  routed_at_us INTEGER NOT NULL,
+  assignment   BLOB NOT NULL,
+  lead         BLOB NOT NULL,
+  score        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS assignments_by_rep ON assignments(rep_id, position);
+CREATE INDEX IF NOT EXISTS assignments_by_team
+  ON assignments(team_id, position);
+CREATE TABLE IF NOT EXISTS rep_load (
+  rep_id     TEXT PRIMARY KEY,
+  open_count INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS team_rotation (
+  team_id     TEXT PRIMARY KEY,
+  last_rep_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rotation_credit (
+  team_id TEXT NOT NULL,
+  rep_id  TEXT NOT NULL,
+  credit  INTEGER NOT NULL,
+  PRIMARY KEY (team_id, rep_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rep_daily (
+  rep_id   TEXT PRIMARY KEY,
+  day      INTEGER NOT NULL,
+  assigned INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS company_owner (
+  team_id    TEXT NOT NULL,
+  domain     TEXT NOT NULL,
+  rep_id     TEXT NOT NULL,
+  open_count INTEGER NOT NULL,
+  UNIQUE (team_id, domain, rep_id)
+);
+CREATE TABLE IF NOT EXISTS catch_up (
+  team_id TEXT NOT NULL,
+  rep_id  TEXT NOT NULL,
+  away    INTEGER NOT NULL,
+  owed    INTEGER NOT NULL,
+  PRIMARY KEY (team_id, rep_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr char kWaitingIndex[] =
+    "CREATE INDEX IF NOT EXISTS assignments_queued ON assignments(queue) "
+    "WHERE state = 2";
+
+absl::StatusOr<int> UserVersion(SqliteDb& db) {
+  auto q = db.Prepare("PRAGMA user_version");
+  if (!q.ok()) return q.status();
+  absl::StatusOr<bool> row = q->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<int>(q->ColumnInt64(0));
+}
+
+// Version 1 had no score column: add it and fill it in for queued leads,
+// the only rows whose order depends on it.
+absl::Status UpgradeFrom1(SqliteDb& db) {
+  if (auto s = db.Exec("ALTER TABLE assignments ADD COLUMN score INTEGER "
+                       "NOT NULL DEFAULT 0");
+      !s.ok()) {
+    return s;
+  }
+  auto read = db.Prepare(
+      "SELECT position, lead FROM assignments WHERE state = 2");
+  auto write = db.Prepare("UPDATE assignments SET score = ?2 WHERE position = ?1");
+  if (!read.ok()) return read.status();
+  if (!write.ok()) return write.status();
+  while (true) {
+    absl::StatusOr<bool> row = read->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    leadrouter::v1::Lead lead;
+    if (!lead.ParseFromString(read->ColumnBlob(1))) {
+      return absl::DataLossError("stored lead does not parse");
+    }
+    write->Reset();
+    write->BindInt64(1, read->ColumnInt64(0));
+    write->BindInt64(2, lead.score());
+    if (auto s = write->Run(); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// Runs `each` for every row of `sql`.
+template <typename Fn>
+absl::Status ForEachRow(SqliteDb& db, const char* sql, Fn each) {
+  auto q = db.Prepare(sql);
+  if (!q.ok()) return q.status();
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    each(*q);
+  }
+}
+
+}  // namespace
+
+absl::Status CreateOrUpgradeSchema(SqliteDb& db) {
+  if (auto s = db.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  auto fail = [&](absl::Status s) {
+    db.Exec("ROLLBACK").IgnoreError();
+    return s;
+  };
+  absl::StatusOr<int> version = UserVersion(db);
+  if (!version.ok()) return fail(version.status());
+  if (*version > kSchemaVersion) {
+    return fail(absl::FailedPreconditionError(absl::StrCat(
+        "the database has schema version ", *version,
+        ", newer than this leadrouterd (", kSchemaVersion,
+        "); run a newer release")));
+  }
+  if (*version == 1) {
+    if (auto s = UpgradeFrom1(db); !s.ok()) return fail(s);
+  }
+  if (auto s = db.Exec(kTables); !s.ok()) return fail(s);
+  if (auto s = db.Exec(kWaitingIndex); !s.ok()) return fail(s);
+  if (auto s = db.Exec(absl::StrCat("PRAGMA user_version = ", kSchemaVersion));
+      !s.ok()) {
+    return fail(s);
+  }
+  return db.Exec("COMMIT");
+}
+
+absl::StatusOr<routing::RoutingState> LoadRoutingState(SqliteDb& db) {
+  routing::RoutingState state;
+  absl::Status s = ForEachRow(
+      db, "SELECT rep_id, open_count FROM rep_load", [&](SqliteStatement& q) {
+        state.SetOpenAssignments(q.ColumnText(0),
+                                 static_cast<int>(q.ColumnInt64(1)));
+      });
+  if (s.ok()) {
+    s = ForEachRow(db, "SELECT team_id, last_rep_id FROM team_rotation",
+                   [&](SqliteStatement& q) {
+                     state.SetLastAssigned(q.ColumnText(0), q.ColumnText(1));
+                   });
+  }
+  if (s.ok()) {
+    s = ForEachRow(db, "SELECT team_id, rep_id, credit FROM rotation_credit",
+                   [&](SqliteStatement& q) {
+                     state.SetCredit(q.ColumnText(0), q.ColumnText(1),
+                                     q.ColumnInt64(2));
+                   });
+  }
+  if (s.ok()) {
+    s = ForEachRow(db, "SELECT rep_id, day, assigned FROM rep_daily",
+                   [&](SqliteStatement& q) {
+                     state.SetDaily(q.ColumnText(0),
+                                    {q.ColumnInt64(1),
+                                     static_cast<int>(q.ColumnInt64(2))});
+                   });
+  }
+  if (s.ok()) {
+    // rowid order is the order in which reps first got the company.
+    s = ForEachRow(db,
+                   "SELECT team_id, domain, rep_id, open_count FROM "
+                   "company_owner ORDER BY rowid",
+                   [&](SqliteStatement& q) {
+                     state.SetCompanyOpen(q.ColumnText(0), q.ColumnText(1),
+                                          q.ColumnText(2),
+                                          static_cast<int>(q.ColumnInt64(3)));
+                   });
+  }
+  if (s.ok()) {
+    s = ForEachRow(db, "SELECT team_id, rep_id, away, owed FROM catch_up",
+                   [&](SqliteStatement& q) {
+                     state.SetAway(q.ColumnText(0), q.ColumnText(1),
+                                   {q.ColumnInt64(2) != 0,
+                                    static_cast<int>(q.ColumnInt64(3))});
+                   });
+  }
+  if (!s.ok()) return s;
+  return state;
+}
+
+absl::StatusOr<SqliteStatement*> StateWriter::Use(
+    std::optional<SqliteStatement>& slot, const char* sql) {
+  if (!slot.has_value()) {
+    auto q = db_.Prepare(sql);
+    if (!q.ok()) return q.status();
+    slot.emplace(*std::move(q));
+  }
+  slot->Reset();
+  return &*slot;
+}
+
+absl::Status StateWriter::Write(const routing::StateChanges& changes) {
+  for (const auto& c : changes.open) {
+    auto q = Use(open_,
+                 "INSERT INTO rep_load (rep_id, open_count) VALUES (?1, ?2) "
+                 "ON CONFLICT (rep_id) DO UPDATE SET "
+                 "open_count = excluded.open_count");
+    if (!q.ok()) return q.status();
+    (*q)->BindText(1, c.rep_id);
+    (*q)->BindInt64(2, c.count);
+    if (auto s = (*q)->Run(); !s.ok()) return s;
+  }
+  for (const auto& c : changes.rotation) {
+    auto q = Use(rotation_,
+                 "INSERT INTO team_rotation (team_id, last_rep_id) VALUES "
+                 "(?1, ?2) ON CONFLICT (team_id) DO UPDATE SET "
+                 "last_rep_id = excluded.last_rep_id");
+    if (!q.ok()) return q.status();
+    (*q)->BindText(1, c.team_id);
+    (*q)->BindText(2, c.rep_id);
+    if (auto s = (*q)->Run(); !s.ok()) return s;
+  }
+  for (const auto& c : changes.credits) {
+    auto q = Use(credit_,
+                 "INSERT INTO rotation_credit (team_id, rep_id, credit) "
+                 "VALUES (?1, ?2, ?3) ON CONFLICT (team_id, rep_id) DO UPDATE "
+                 "SET credit = excluded.credit");
+    if (!q.ok()) return q.status();
+    (*q)->BindText(1, c.team_id);
+    (*q)->BindText(2, c.rep_id);
+    (*q)->BindInt64(3, c.credit);
+    if (auto s = (*q)->Run(); !s.ok()) return s;
+  }
+  for (const auto& c : changes.daily) {
+    auto q = Use(daily_,
+                 "INSERT INTO rep_daily (rep_id, day, assigned) VALUES "
+                 "(?1, ?2, ?3) ON CONFLICT (rep_id) DO UPDATE SET "
+                 "day = excluded.day, assigned = excluded.assigned");
+    if (!q.ok()) return q.status();
+    (*q)->BindText(1, c.rep_id);
+    (*q)->BindInt64(2, c.value.day);
+    (*q)->BindInt64(3, c.value.count);
+    if (auto s = (*q)->Run(); !s.ok()) return s;
+  }
+  for (const auto& c : changes.companies) {
+    auto q = c.open > 0
+                 ? Use(company_upsert_,
+                       "INSERT INTO company_owner (team_id, domain, rep_id, "
+                       "open_count) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
+                       "(team_id, domain, rep_id) DO UPDATE SET "
+                       "open_count = excluded.open_count")
+                 : Use(company_delete_,
+                       "DELETE FROM company_owner WHERE team_id = ?1 AND "
+                       "domain = ?2 AND rep_id = ?3");
+    if (!q.ok()) return q.status();
+    (*q)->BindText(1, c.team_id);
+    (*q)->BindText(2, c.domain);
+    (*q)->BindText(3, c.rep_id);
+    if (c.open > 0) (*q)->BindInt64(4, c.open);
+    if (auto s = (*q)->Run(); !s.ok()) return s;
+  }
+  for (const auto& c : changes.catch_up) {
+    const bool keep = c.value.away || c.value.owed > 0;
+    auto q = keep ? Use(away_upsert_,
+                        "INSERT INTO catch_up (team_id, rep_id, away, owed) "
+                        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (team_id, rep_id) "
+                        "DO UPDATE SET away = excluded.away, "
+                        "owed = excluded.owed")
+                  : Use(away_delete_,
+                        "DELETE FROM catch_up WHERE team_id = ?1 AND "
+                        "rep_id = ?2");
+    if (!q.ok()) return q.status();
+    (*q)->BindText(1, c.team_id);
+    (*q)->BindText(2, c.rep_id);
+    if (keep) {
+      (*q)->BindInt64(3, c.value.away ? 1 : 0);
+      (*q)->BindInt64(4, c.value.owed);
+    }
+    if (auto s = (*q)->Run(); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace leadrouter::server

@@ -1,0 +1,47 @@
+// The SQLite schema of the embedded store and the routing state's tables:
+// creating and upgrading the schema, loading the state at start, and writing
+// a decision's state changes inside the store's transaction.
+//
+//   RETURN_IF_ERROR(CreateOrUpgradeSchema(db));
+//   absl::StatusOr<routing::RoutingState> state = LoadRoutingState(db);
+//   StateWriter writer(db);            // inside BEGIN ... COMMIT
+//   RETURN_IF_ERROR(writer.Write(decision.changes));
+#ifndef LEADROUTER_SERVER_STORE_SQLITE_STATE_H_
+#define LEADROUTER_SERVER_STORE_SQLITE_STATE_H_
+
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "routing/routing_state.h"
+#include "server/store/sqlite_db.h"
+
+namespace leadrouter::server {
+
+// Creates the tables of a new database, or upgrades an older schema in
+// place keeping every row.
+absl::Status CreateOrUpgradeSchema(SqliteDb& db);
+
+// Every table of routing state, read into memory.
+absl::StatusOr<routing::RoutingState> LoadRoutingState(SqliteDb& db);
+
+// Writes state changes as upserts; statements are prepared on first use,
+// so make one writer per transaction.
+class StateWriter {
+ public:
+  explicit StateWriter(SqliteDb& db) : db_(db) {}
+  absl::Status Write(const routing::StateChanges& changes);
+
+ private:
+  // Prepares `sql` into `slot` once; then resets it for new bindings.
+  absl::StatusOr<SqliteStatement*> Use(std::optional<SqliteStatement>& slot,
+                                       const char* sql);
+
+  SqliteDb& db_;
+  std::optional<SqliteStatement> open_, rotation_, credit_, daily_,
+      company_upsert_, company_delete_, away_upsert_, away_delete_;
+};
+
+}  // namespace leadrouter::server
+
+#endif  // LEADROUTER_SERVER_STORE_SQLITE_STATE_H_
