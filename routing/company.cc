@@ -1,31 +1,43 @@
 #include "routing/company.h"
 
-#include <algorithm>
-#include <array>
 #include <cctype>
 
+#include "absl/container/flat_hash_set.h"
+
 #include "absl/strings/match.h"
-#include "routing/absl_string_view.h"
 
 namespace leadrouter::routing {
 namespace {
 
 // Consumer mail providers common in the markets leadrouter serves. A
 // sub-domain of one (mail.yahoo.co.uk) counts too.
-constexpr std::array<std::string_view, 48> kFreeMail = {
-    "aol.com",        "gmail.com",      "googlemail.com", "hotmail.com",
-    "hotmail.co.uk",  "hotmail.de",     "hotmail.fr",     "hotmail.it",
-    "hotmail.es",     "live.com",       "live.de",        "live.fr",
-    "msn.com",        "outlook.com",    "outlook.de",     "yahoo.com",
-    "yahoo.co.uk",    "yahoo.de",       "yahoo.fr",       "yahoo.es",
-    "yahoo.it",       "ymail.com",      "icloud.com",     "me.com",
-    "mac.com",        "gmx.de",         "gmx.net",        "gmx.at",
-    "gmx.ch",         "gmx.com",        "web.de",         "t-online.de",
-    "freenet.de",     "posteo.de",      "mailbox.org",    "protonmail.com",
-    "proton.me",      "orange.fr",      "laposte.net",    "free.fr",
-    "libero.it",      "virgilio.it",    "bluewin.ch",     "btinternet.com",
-    "mail.com",       "yandex.com",     "zoho.com",       "seznam.cz",
-};
+const absl::flat_hash_set<absl::string_view>& FreeMail() {
+  static const auto* set = new absl::flat_hash_set<absl::string_view>{
+      "aol.com",        "gmail.com",      "googlemail.com", "hotmail.com",
+      "hotmail.co.uk",  "hotmail.de",     "hotmail.fr",     "hotmail.it",
+      "hotmail.es",     "live.com",       "live.de",        "live.fr",
+      "msn.com",        "outlook.com",    "outlook.de",     "yahoo.com",
+      "yahoo.co.uk",    "yahoo.de",       "yahoo.fr",       "yahoo.es",
+      "yahoo.it",       "ymail.com",      "icloud.com",     "me.com",
+      "mac.com",        "gmx.de",         "gmx.net",        "gmx.at",
+      "gmx.ch",         "gmx.com",        "web.de",         "t-online.de",
+      "freenet.de",     "posteo.de",      "mailbox.org",    "protonmail.com",
+      "proton.me",      "orange.fr",      "laposte.net",    "free.fr",
+      "libero.it",      "virgilio.it",    "bluewin.ch",     "btinternet.com",
+      "mail.com",       "yandex.com",     "zoho.com",       "seznam.cz",
+  };
+  return *set;
+}
+
+// `domain` already normalized: it or one of its parent domains is listed.
+bool IsNormalizedFreeMail(absl::string_view domain) {
+  while (true) {
+    if (FreeMail().contains(domain)) return true;
+    const size_t dot = domain.find('.');
+    if (dot == absl::string_view::npos) return false;
+    domain.remove_prefix(dot + 1);
+  }
+}
 
 std::string Normalize(std::string_view domain) {
   std::string out(domain);
@@ -40,14 +52,7 @@ std::string Normalize(std::string_view domain) {
 }  // namespace
 
 bool IsFreeMailDomain(std::string_view domain) {
-  const std::string d = Normalize(domain);
-  return std::any_of(kFreeMail.begin(), kFreeMail.end(),
-                     [&](std::string_view free) {
-                       return d == free ||
-                              (d.size() > free.size() &&
-                               absl::EndsWith(d, ToAbsl(free)) &&
-                               d[d.size() - free.size() - 1] == '.');
-                     });
+  return IsNormalizedFreeMail(Normalize(domain));
 }
 
 std::string CompanyDomain(const leadrouter::v1::Lead& lead) {
@@ -58,7 +63,7 @@ std::string CompanyDomain(const leadrouter::v1::Lead& lead) {
     const size_t at = lead.email().rfind('@');
     if (at != std::string::npos) domain = Normalize(lead.email().substr(at + 1));
   }
-  if (domain.empty() || IsFreeMailDomain(domain)) return "";
+  if (domain.empty() || IsNormalizedFreeMail(domain)) return "";
   return domain;
 }
 

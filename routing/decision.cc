@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "routing/company.h"
@@ -148,13 +149,17 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
   trace->set_required_language(needs.language);
   trace->set_required_product_skill(needs.product_skill);
 
+  // Candidates are written straight into the trace in member order and put
+  // in the order considered at the end (deciding allocates little).
   const int n = static_cast<int>(ct.members.size());
-  std::vector<Candidate> candidates(n);
-  std::vector<PassOverReason> reason(n);
-  std::vector<CatchUp> away(n);
+  const int first_candidate = trace->candidates_size();
+  absl::InlinedVector<Candidate*, 16> candidates(n);
+  absl::InlinedVector<PassOverReason, 16> reason(n);
+  absl::InlinedVector<CatchUp, 16> away(n);
   int64_t eligible_weight = 0;
   for (int i = 0; i < n; ++i) {
-    reason[i] = Check(*ct.members[i], ctx, needs, &candidates[i]);
+    candidates[i] = trace->add_candidates();
+    reason[i] = Check(*ct.members[i], ctx, needs, candidates[i]);
     away[i] = state.Away(team.id(), ct.members[i]->rep->id());
     if (reason[i] == leadrouter::v1::PASS_OVER_REASON_UNSPECIFIED) {
       eligible_weight += ct.weights[i];
@@ -166,7 +171,7 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
 
   // Rotation order: after the rep who got the team's previous lead; from the
   // first member if that rep left the team.
-  std::vector<int> order(n);
+  absl::InlinedVector<int, 16> order(n);
   {
     int start = 0;
     const std::string_view last = state.LastAssigned(team.id());
@@ -179,8 +184,8 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
     for (int k = 0; k < n; ++k) order[k] = (start + k) % n;
   }
   // The strategy's preference, a stable reordering of the rotation.
-  std::vector<int64_t> credit(n, 0);
-  std::vector<int> load(n, 0);
+  absl::InlinedVector<int64_t, 16> credit(n, 0);
+  absl::InlinedVector<int, 16> load(n, 0);
   switch (team.strategy()) {
     case leadrouter::v1::TEAM_STRATEGY_WEIGHTED_ROUND_ROBIN:
       // Smooth weighted round robin: every eligible rep earns its weight,
@@ -197,7 +202,7 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
     case leadrouter::v1::TEAM_STRATEGY_LEAST_LOADED: {
       // A rep back from an absence counts as loaded as the least loaded of
       // the others until level with them, so an empty desk is not flooded.
-      for (int i = 0; i < n; ++i) load[i] = candidates[i].open_assignments();
+      for (int i = 0; i < n; ++i) load[i] = candidates[i]->open_assignments();
       int others_min = std::numeric_limits<int>::max();
       for (int i = 0; i < n; ++i) {
         if (eligible(i) && !away[i].away) others_min = std::min(others_min, load[i]);
@@ -271,13 +276,15 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
   }
 
   // The trace lists reps in the order they were considered.
-  std::vector<int> considered;
+  absl::InlinedVector<int, 16> considered;
   if (chosen >= 0 && !by_strategy) considered.push_back(chosen);
   for (int i : order) {
     if (by_strategy || i != chosen) considered.push_back(i);
   }
+  auto slots = trace->mutable_candidates()->pointer_begin() + first_candidate;
+  for (int k = 0; k < n; ++k) slots[k] = candidates[considered[k]];
   for (int i : considered) {
-    Candidate& c = candidates[i];
+    Candidate& c = *candidates[i];
     if (i == chosen) {
       c.set_chosen(true);
       c.set_detail(attempt.how);
@@ -290,7 +297,6 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
                                 attempt.same_company ? " owns the company"
                                                      : " was picked first"));
     }
-    *trace->add_candidates() = std::move(c);
   }
 
   // Bookkeeping: rotation, credits, the absence ledger.
@@ -334,7 +340,7 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
         // Back, but not eligible for another reason: keep the ledger.
       } else if (next.owed == 0 &&
                  (team.strategy() != leadrouter::v1::TEAM_STRATEGY_LEAST_LOADED ||
-                  candidates[i].open_assignments() + (i == chosen ? 1 : 0) >=
+                  candidates[i]->open_assignments() + (i == chosen ? 1 : 0) >=
                       load[i])) {
         next.away = false;  // level with the team again
       }

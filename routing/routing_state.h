@@ -12,6 +12,7 @@
 #ifndef LEADROUTER_ROUTING_ROUTING_STATE_H_
 #define LEADROUTER_ROUTING_ROUTING_STATE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -82,12 +83,12 @@ class RoutingState {
 
   // Smooth weighted round robin: the rep's running credit in the team.
   int64_t Credit(std::string_view team_id, std::string_view rep_id) const {
-    auto it = credit_.find(PairKey(team_id, rep_id));
-    return it == credit_.end() ? 0 : it->second;
+    const int64_t* credit = Find(credit_, team_id, rep_id);
+    return credit == nullptr ? 0 : *credit;
   }
   void SetCredit(std::string_view team_id, std::string_view rep_id,
                  int64_t credit) {
-    credit_[PairKey(team_id, rep_id)] = credit;
+    credit_[ToAbsl(team_id)][ToAbsl(rep_id)] = credit;
   }
 
   // Leads the rep received on local day `day`.
@@ -104,23 +105,25 @@ class RoutingState {
   using CompanyReps = std::vector<std::pair<std::string, int>>;
   const CompanyReps* CompanyOwners(std::string_view team_id,
                                    std::string_view domain) const {
-    auto it = company_.find(PairKey(team_id, domain));
-    return it == company_.end() ? nullptr : &it->second;
+    return Find(company_, team_id, domain);
   }
   void SetCompanyOpen(std::string_view team_id, std::string_view domain,
                       std::string_view rep_id, int open);
 
   CatchUp Away(std::string_view team_id, std::string_view rep_id) const {
-    auto it = catch_up_.find(PairKey(team_id, rep_id));
-    return it == catch_up_.end() ? CatchUp{} : it->second;
+    const CatchUp* away = Find(catch_up_, team_id, rep_id);
+    return away == nullptr ? CatchUp{} : *away;
   }
   void SetAway(std::string_view team_id, std::string_view rep_id,
                CatchUp value) {
-    if (!value.away && value.owed == 0) {
-      catch_up_.erase(PairKey(team_id, rep_id));
-    } else {
-      catch_up_[PairKey(team_id, rep_id)] = value;
+    if (value.away || value.owed > 0) {
+      catch_up_[ToAbsl(team_id)][ToAbsl(rep_id)] = value;
+      return;
     }
+    auto team = catch_up_.find(ToAbsl(team_id));
+    if (team == catch_up_.end()) return;
+    team->second.erase(ToAbsl(rep_id));
+    if (team->second.empty()) catch_up_.erase(team);
   }
 
   const absl::flat_hash_map<std::string, int>& open_assignments() const {
@@ -128,41 +131,44 @@ class RoutingState {
   }
 
  private:
-  static std::string PairKey(std::string_view a, std::string_view b) {
-    std::string key(a);
-    key += '\x1f';  // cannot occur in ids or domains
-    key.append(b);
-    return key;
+  // Two-level maps (team, then rep or domain), looked up without building a
+  // key: this runs for every member of a team on every lead.
+  template <typename V>
+  using ByTeam =
+      absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, V>>;
+  template <typename V>
+  static const V* Find(const ByTeam<V>& map, std::string_view team,
+                       std::string_view key) {
+    auto t = map.find(ToAbsl(team));
+    if (t == map.end()) return nullptr;
+    auto it = t->second.find(ToAbsl(key));
+    return it == t->second.end() ? nullptr : &it->second;
   }
 
   absl::flat_hash_map<std::string, int> open_;
   absl::flat_hash_map<std::string, std::string> last_;
-  absl::flat_hash_map<std::string, int64_t> credit_;
+  ByTeam<int64_t> credit_;
   absl::flat_hash_map<std::string, DailyCount> daily_;
-  absl::flat_hash_map<std::string, CompanyReps> company_;
-  absl::flat_hash_map<std::string, CatchUp> catch_up_;
+  ByTeam<CompanyReps> company_;
+  ByTeam<CatchUp> catch_up_;
 };
 
 inline void RoutingState::SetCompanyOpen(std::string_view team_id,
                                          std::string_view domain,
                                          std::string_view rep_id, int open) {
-  CompanyReps& reps = company_[PairKey(team_id, domain)];
-  for (auto it = reps.begin(); it != reps.end(); ++it) {
-    if (it->first == rep_id) {
-      if (open > 0) {
-        it->second = open;
-      } else {
-        reps.erase(it);
-      }
-      if (reps.empty()) company_.erase(PairKey(team_id, domain));
-      return;
-    }
-  }
-  if (open > 0) {
+  auto& domains = company_[ToAbsl(team_id)];
+  CompanyReps& reps = domains[ToAbsl(domain)];
+  auto it = std::find_if(reps.begin(), reps.end(),
+                         [&](const auto& r) { return r.first == rep_id; });
+  if (it != reps.end() && open > 0) {
+    it->second = open;
+  } else if (it != reps.end()) {
+    reps.erase(it);
+  } else if (open > 0) {
     reps.emplace_back(std::string(rep_id), open);
-  } else if (reps.empty()) {
-    company_.erase(PairKey(team_id, domain));
   }
+  if (reps.empty()) domains.erase(ToAbsl(domain));
+  if (domains.empty()) company_.erase(ToAbsl(team_id));
 }
 
 // Applies `changes` in order.

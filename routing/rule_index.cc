@@ -3,19 +3,9 @@
 #include <limits>
 
 #include "absl/container/flat_hash_set.h"
+#include "routing/absl_string_view.h"
 
 namespace leadrouter::routing {
-namespace {
-
-std::string Key(std::string_view country, std::string_view product) {
-  std::string key(country);
-  key += '\x1f';
-  key.append(product);
-  return key;
-}
-
-}  // namespace
-
 RuleIndex::RuleIndex(const std::vector<CompiledRule>& rules) {
   for (const CompiledRule& rule : rules) {
     absl::flat_hash_set<std::string> countries;
@@ -28,7 +18,7 @@ RuleIndex::RuleIndex(const std::vector<CompiledRule>& rules) {
     if (products.empty()) products.push_back("");
     for (const std::string& country : countries) {
       for (const std::string& product : products) {
-        postings_[Key(country, product)].push_back(&rule);  // rules in order
+        postings_[country][product].push_back(&rule);  // rules in order
       }
     }
   }
@@ -36,8 +26,10 @@ RuleIndex::RuleIndex(const std::vector<CompiledRule>& rules) {
 
 const RuleIndex::Postings* RuleIndex::Find(std::string_view country,
                                            std::string_view product) const {
-  auto it = postings_.find(Key(country, product));
-  return it == postings_.end() ? nullptr : &it->second;
+  auto by_country = postings_.find(ToAbsl(country));
+  if (by_country == postings_.end()) return nullptr;
+  auto it = by_country->second.find(ToAbsl(product));
+  return it == by_country->second.end() ? nullptr : &it->second;
 }
 
 const CompiledRule* RuleIndex::Match(const LeadFacts& facts) const {

@@ -32,8 +32,10 @@ class RuleIndex {
   const Postings* Find(std::string_view country,
                        std::string_view product) const;
 
-  // Key: country + '\x1f' + product; "" stands for any.
-  absl::flat_hash_map<std::string, Postings> postings_;
+  // Country, then product; "" stands for any. Looked up by string_view, so
+  // matching allocates nothing.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, Postings>>
+      postings_;
 };
 
 }  // namespace leadrouter::routing
