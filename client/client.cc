@@ -63,4 +63,12 @@ absl::StatusOr<v1::ListAssignmentsResponse> Client::ListAssignments(
               &v1::AssignmentService::Stub::ListAssignments, request);
 }
 
+absl::StatusOr<v1::ListQueuesResponse> Client::ListQueues(
+    const std::string& team_id) {
+  v1::ListQueuesRequest request;
+  request.set_team_id(team_id);
+  return Call(assignments_.get(), &v1::AssignmentService::Stub::ListQueues,
+              request);
+}
+
 }  // namespace leadrouter

@@ -39,6 +39,8 @@ class Client {
   // One page; pass next_page_token back for the next.
   absl::StatusOr<v1::ListAssignmentsResponse> ListAssignments(
       const v1::ListAssignmentsRequest& request);
+  // Leads waiting per queue; `team_id` empty for every queue.
+  absl::StatusOr<v1::ListQueuesResponse> ListQueues(const std::string& team_id);
 
  private:
   // One unary call with the configured deadline.

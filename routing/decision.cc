@@ -245,8 +245,8 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
       }
     }
     if (chosen >= 0) {
-      attempt.how = absl::StrCat("catch-up after an absence (",
-                                 away[chosen].owed, " owed)");
+      attempt.how = absl::StrCat("catch-up after an absence, ",
+                                 away[chosen].owed, " owed");
     }
   }
   // 3. The strategy.
@@ -261,13 +261,13 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
     if (chosen >= 0) {
       switch (team.strategy()) {
         case leadrouter::v1::TEAM_STRATEGY_WEIGHTED_ROUND_ROBIN:
-          attempt.how = absl::StrCat("by weighted round robin (weight ",
+          attempt.how = absl::StrCat("by weighted round robin, weight ",
                                      ct.weights[chosen], " of ",
-                                     eligible_weight, " eligible)");
+                                     eligible_weight, " eligible");
           break;
         case leadrouter::v1::TEAM_STRATEGY_LEAST_LOADED:
-          attempt.how = absl::StrCat("by least loaded (", load[chosen],
-                                     " open)");
+          attempt.how = absl::StrCat("by least loaded, ", load[chosen],
+                                     " open");
           break;
         default:
           attempt.how = "by round robin";

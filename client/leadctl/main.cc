@@ -43,7 +43,8 @@ ABSL_FLAG(std::string, industry, "", "Industry.");
 ABSL_FLAG(int, employees, 0, "Employee count.");
 // For list.
 ABSL_FLAG(std::string, rep, "", "list: only this rep's assignments.");
-ABSL_FLAG(std::string, team, "", "list: only this team's assignments.");
+ABSL_FLAG(std::string, team, "",
+          "list, queues: only this team's assignments or queue.");
 ABSL_FLAG(int, page_size, 50, "list: assignments per page.");
 ABSL_FLAG(std::string, page_token, "", "list: continue from this token.");
 
@@ -168,6 +169,14 @@ int List(leadrouter::Client& client) {
   return 0;
 }
 
+int Queues(leadrouter::Client& client) {
+  auto queues = client.ListQueues(absl::GetFlag(FLAGS_team));
+  if (!queues.ok()) return Fail(queues.status());
+  std::cout << (Json() ? leadrouter::leadctl::RenderJson(*queues)
+                       : leadrouter::leadctl::RenderQueueTable(*queues));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -177,6 +186,7 @@ int main(int argc, char** argv) {
       "  explain  show where a lead would go, storing nothing\n"
       "  get ID   show a lead's assignment\n"
       "  list     list assignments (--rep, --team, --page_size)\n"
+      "  queues   leads waiting per queue (--team)\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 3 invalid input, 4 not found, "
       "5 unavailable.");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
@@ -195,6 +205,7 @@ int main(int argc, char** argv) {
   if (command == "explain") return Explain(client);
   if (command == "get") return Get(client, args);
   if (command == "list") return List(client);
+  if (command == "queues") return Queues(client);
   std::cerr << "leadctl: unknown command \"" << command << "\"\n"
             << absl::ProgramUsageMessage() << "\n";
   return kUsage;

@@ -54,6 +54,23 @@ std::string RenderAssignment(const v1::Assignment& a, bool replayed) {
                   "\n");
   absl::StrAppend(&out, "  config     ", a.config_version(), "\n");
   absl::StrAppend(&out, "  routed at  ", Time(a.routed_at()), "\n");
+  if (a.has_queued_at()) {
+    absl::StrAppend(&out, "  queued at  ", Time(a.queued_at()), "\n");
+  }
+  if (!trace.company_domain().empty()) {
+    absl::StrAppend(&out, "  company    ", trace.company_domain(),
+                    trace.same_company() ? " (went to the rep who owns it)"
+                                         : "",
+                    "\n");
+  }
+  if (trace.required_language() || trace.required_product_skill()) {
+    absl::StrAppend(
+        &out, "  requires   ",
+        trace.required_language() && trace.required_product_skill()
+            ? "language, product skill"
+            : (trace.required_language() ? "language" : "product skill"),
+        "\n");
+  }
   absl::StrAppend(&out, "  why        ", trace.summary(), "\n");
   if (trace.candidates_size() > 0) {
     absl::StrAppend(&out, "  candidates",
@@ -62,11 +79,29 @@ std::string RenderAssignment(const v1::Assignment& a, bool replayed) {
                         : absl::StrCat(" (", trace.strategy(), ")"),
                     ":\n");
     for (const v1::Candidate& c : trace.candidates()) {
-      absl::StrAppendFormat(&out, "    %s %-20s %3d/%-3d open  %s\n",
+      const std::string today =
+          c.daily_cap() > 0
+              ? absl::StrFormat("%3d/%-3d today", c.assigned_today(),
+                                c.daily_cap())
+              : std::string(13, ' ');
+      absl::StrAppendFormat(&out, "    %s %-20s %3d/%-3d open  %s  %s\n",
                             c.chosen() ? "*" : "-", c.rep_id(),
-                            c.open_assignments(), c.capacity(), c.detail());
+                            c.open_assignments(), c.capacity(), today,
+                            c.detail());
     }
   }
+  return out;
+}
+
+std::string RenderQueueTable(const v1::ListQueuesResponse& queues) {
+  std::string out = absl::StrFormat("%-28s %-14s %8s  %s\n", "QUEUE", "TEAM",
+                                    "WAITING", "OLDEST");
+  for (const v1::QueueSummary& q : queues.queues()) {
+    absl::StrAppendFormat(&out, "%-28s %-14s %8d  %s\n", q.queue(),
+                          q.team_id().empty() ? "-" : q.team_id(), q.depth(),
+                          Time(q.oldest_queued_at()));
+  }
+  if (queues.queues().empty()) out += "(no lead is waiting)\n";
   return out;
 }
 

@@ -18,6 +18,9 @@ std::string RenderAssignment(const v1::Assignment& assignment, bool replayed);
 // One line per assignment under a header.
 std::string RenderAssignmentTable(const v1::ListAssignmentsResponse& page);
 
+// One line per queue: name, team, depth, oldest arrival.
+std::string RenderQueueTable(const v1::ListQueuesResponse& queues);
+
 // The message as one JSON object (proto3 JSON mapping), with a newline.
 std::string RenderJson(const google::protobuf::Message& message);
 

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -65,9 +66,10 @@ class DaemonTest : public ::testing::Test {
     StartDaemon();
   }
 
-  void StartDaemon() {
+  void StartDaemon(std::vector<std::string> extra_flags = {}) {
     std::string log;
-    daemon_ = DaemonProcess::Start(config_path_, data_dir_, {}, &log);
+    daemon_ = DaemonProcess::Start(config_path_, data_dir_,
+                                   std::move(extra_flags), &log);
     ASSERT_NE(daemon_, nullptr) << log;
     channel_ = grpc::CreateChannel(daemon_->address(),
                                    grpc::InsecureChannelCredentials());

@@ -1,0 +1,200 @@
+// The embedded store in-process: a database written by the first release
+// (schema 1) is upgraded in place with nothing lost, and every part of the
+// routing state (loads, rotation, weighted credits, daily counts, company
+// owners, the catch-up ledger) reads back the same after a reopen.
+#include "server/store/sqlite_store.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "routing/decision.h"
+#include "server/store/sqlite_db.h"
+
+namespace leadrouter::server {
+namespace {
+
+std::string TempDir(const std::string& name) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/sqlite_store_",
+                                       name, "_", ::getpid());
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+leadrouter::v1::Lead MakeLead(const std::string& id, const std::string& domain,
+                              int score = 50) {
+  leadrouter::v1::Lead lead;
+  lead.set_id(id);
+  lead.set_country_code("DE");
+  lead.set_stage(leadrouter::v1::STAGE_SQL);
+  lead.set_score(score);
+  lead.set_company_domain(domain);
+  return lead;
+}
+
+absl::StatusOr<RouteOutcome> RouteNow(AssignmentStore& store,
+                                      const routing::RoutingTable& table,
+                                      const leadrouter::v1::Lead& lead,
+                                      absl::Time now) {
+  std::promise<absl::StatusOr<RouteOutcome>> done;
+  store.Route(
+      lead,
+      [&](const routing::RoutingState& s) {
+        return routing::Decide(table, lead, s, now);
+      },
+      [&](absl::StatusOr<RouteOutcome> outcome) {
+        done.set_value(std::move(outcome));
+      });
+  return done.get_future().get();
+}
+
+TEST(SqliteStoreTest, EveryPartOfTheRoutingStateSurvivesAReopen) {
+  leadrouter::v1::RoutingConfig config;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
+    reps { id: "a" capacity: 50 daily_cap: 40 time_zone: "Asia/Tokyo" }
+    reps { id: "b" capacity: 50 }
+    reps { id: "c" capacity: 50 out_of_office { start: "2026-11-01"
+                                                end: "2026-11-30" } }
+    teams { id: "t" strategy: TEAM_STRATEGY_WEIGHTED_ROUND_ROBIN
+            members: [ "a", "b", "c" ] weights { key: "a" value: 3 }
+            catch_up_limit: 5 }
+    rules { id: "all" target { team: "t" } }
+  )pb", &config));
+  auto table = routing::RoutingTable::Create(config);
+  ASSERT_TRUE(table.ok()) << table.status();
+  const absl::Time now = absl::FromUnixSeconds(1795000000);  // Nov 2026
+
+  const std::string dir = TempDir("state");
+  routing::RoutingState before;
+  {
+    auto store = SqliteStore::Open(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (int i = 0; i < 7; ++i) {
+      auto outcome = RouteNow(**store, **table,
+                              MakeLead(absl::StrCat("L", i),
+                                       i < 3 ? "acme.com" : ""),
+                              now);
+      ASSERT_TRUE(outcome.ok()) << outcome.status();
+    }
+    before = (*store)->Snapshot();
+  }
+  auto reopened = SqliteStore::Open(dir);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  const routing::RoutingState after = (*reopened)->Snapshot();
+
+  // The facts the next decision depends on are all there.
+  EXPECT_EQ(after.open_assignments(), before.open_assignments());
+  EXPECT_EQ(after.LastAssigned("t"), before.LastAssigned("t"));
+  for (const char* rep : {"a", "b", "c"}) {
+    EXPECT_EQ(after.Credit("t", rep), before.Credit("t", rep)) << rep;
+    const int64_t day = (*table)->FindRep(rep)->availability.LocalDay(now);
+    EXPECT_EQ(after.AssignedOnDay(rep, day), before.AssignedOnDay(rep, day));
+    EXPECT_EQ(after.Away("t", rep).away, before.Away("t", rep).away);
+    EXPECT_EQ(after.Away("t", rep).owed, before.Away("t", rep).owed);
+  }
+  EXPECT_TRUE(after.Away("t", "c").away);
+  EXPECT_EQ(after.Away("t", "c").owed, 5);  // 7 leads while away, limit 5
+  ASSERT_NE(after.CompanyOwners("t", "acme.com"), nullptr);
+  EXPECT_EQ(*after.CompanyOwners("t", "acme.com"),
+            *before.CompanyOwners("t", "acme.com"));
+  EXPECT_EQ(after.CompanyOwners("t", "acme.com")->at(0).second, 3);
+  // And the same next decision follows.
+  const leadrouter::v1::Lead next = MakeLead("next", "");
+  EXPECT_EQ(routing::Decide(**table, next, after, now).assignment.rep_id(),
+            routing::Decide(**table, next, before, now).assignment.rep_id());
+}
+
+TEST(SqliteStoreTest, ADatabaseOfSchemaOneIsUpgradedWithNothingLost) {
+  const std::string dir = TempDir("upgrade");
+  std::filesystem::create_directories(dir);
+  leadrouter::v1::Assignment queued;
+  queued.set_lead_id("waiting");
+  queued.set_state(leadrouter::v1::ASSIGNMENT_STATE_QUEUED);
+  queued.set_queue("team/t");
+  queued.set_team_id("t");
+  leadrouter::v1::Assignment assigned;
+  assigned.set_lead_id("done");
+  assigned.set_state(leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
+  assigned.set_rep_id("a");
+  {
+    // Exactly what release 1 created.
+    auto db = SqliteDb::Open(dir + "/leadrouter.db");
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE(db->Exec(R"sql(
+      CREATE TABLE assignments (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        lead_id TEXT NOT NULL UNIQUE, state INTEGER NOT NULL,
+        rep_id TEXT NOT NULL, team_id TEXT NOT NULL, queue TEXT NOT NULL,
+        routed_at_us INTEGER NOT NULL, assignment BLOB NOT NULL,
+        lead BLOB NOT NULL);
+      CREATE INDEX assignments_by_rep ON assignments(rep_id, position);
+      CREATE INDEX assignments_by_team ON assignments(team_id, position);
+      CREATE TABLE rep_load (rep_id TEXT PRIMARY KEY,
+                             open_count INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE team_rotation (team_id TEXT PRIMARY KEY,
+                                  last_rep_id TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO rep_load VALUES ('a', 1);
+      INSERT INTO team_rotation VALUES ('t', 'a');
+      PRAGMA user_version = 1;
+    )sql").ok());
+    auto insert = db->Prepare(
+        "INSERT INTO assignments (lead_id, state, rep_id, team_id, queue, "
+        "routed_at_us, assignment, lead) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, "
+        "?7)");
+    ASSERT_TRUE(insert.ok());
+    for (const auto* a : {&assigned, &queued}) {
+      insert->Reset();
+      insert->BindText(1, a->lead_id());
+      insert->BindInt64(2, a->state());
+      insert->BindText(3, a->rep_id());
+      insert->BindText(4, a->team_id());
+      insert->BindText(5, a->queue());
+      insert->BindBlob(6, a->SerializeAsString());
+      insert->BindBlob(7, MakeLead(a->lead_id(), "", 77).SerializeAsString());
+      ASSERT_TRUE(insert->Run().ok());
+    }
+  }
+  {
+    auto store = SqliteStore::Open(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto got = (*store)->Get("done");
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->rep_id(), "a");
+    EXPECT_EQ((*store)->Snapshot().OpenAssignments("a"), 1);
+    EXPECT_EQ((*store)->Snapshot().LastAssigned("t"), "a");
+    auto queues = (*store)->Queues();
+    ASSERT_TRUE(queues.ok());
+    ASSERT_EQ(queues->size(), 1u);
+    EXPECT_EQ((*queues)[0].queue, "team/t");
+    // The waiting lead is offered again, with its score from the lead.
+    int offered_score = -1;
+    auto moved = (*store)->DrainWaitingQueues(
+        [&](const leadrouter::v1::Lead& lead, const routing::RoutingState&) {
+          offered_score = lead.score();
+          routing::Decision d;
+          d.assignment = queued;
+          return d;  // still waiting
+        });
+    ASSERT_TRUE(moved.ok()) << moved.status();
+    EXPECT_EQ(*moved, 0);
+    EXPECT_EQ(offered_score, 77);
+  }
+  auto db = SqliteDb::Open(dir + "/leadrouter.db");
+  ASSERT_TRUE(db.ok());
+  auto q = db->Prepare("SELECT score FROM assignments WHERE lead_id = 'waiting'");
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(*q->Step());
+  EXPECT_EQ(q->ColumnInt64(0), 77);
+  auto version = db->Prepare("PRAGMA user_version");
+  ASSERT_TRUE(version.ok());
+  ASSERT_TRUE(*version->Step());
+  EXPECT_EQ(version->ColumnInt64(0), 2);
+}
+
+}  // namespace
+}  // namespace leadrouter::server
