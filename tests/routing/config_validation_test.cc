@@ -94,6 +94,31 @@ TEST(ConfigValidation, RefusesEmptyRulesAndReservedQueue) {
                           ErrorAt("rules", "at least one rule")));
 }
 
+TEST(ConfigValidation, ReportsBadStrategySettingsCapsAndSkills) {
+  auto config = TestConfig();
+  auto* team = config.mutable_teams(0);  // dach: anna, ben, carl
+  (*team->mutable_weights())["anna"] = 2;  // round robin has no weights
+  team->set_catch_up_limit(-1);
+  auto* weighted = config.mutable_teams(1);  // uk: dora, emil
+  weighted->set_strategy(leadrouter::v1::TEAM_STRATEGY_WEIGHTED_ROUND_ROBIN);
+  (*weighted->mutable_weights())["dora"] = 0;
+  (*weighted->mutable_weights())["zed"] = 3;
+  config.mutable_reps(0)->set_daily_cap(-2);
+  config.mutable_reps(1)->add_products("");
+  config.mutable_reps(2)->set_time_zone("Europe/Atlantis");
+  EXPECT_THAT(
+      ValidateConfig(config),
+      ElementsAre(
+          ErrorAt("reps[0].daily_cap", "-2 is outside 0 to 100000"),
+          ErrorAt("reps[1].products[0]", "must be 1 to 64 bytes"),
+          ErrorAt("reps[2].time_zone", "is not an IANA time zone"),
+          ErrorAt("teams[0].weights", "only apply to strategy "
+                                      "weighted_round_robin"),
+          ErrorAt("teams[0].catch_up_limit", "-1 is outside 0 to 1000"),
+          ErrorAt("teams[1].weights[zed]", "not a member of the team"),
+          ErrorAt("teams[1].weights[dora]", "0 is outside 1 to 1000")));
+}
+
 TEST(RoutingTable, CreateListsEveryErrorInItsStatus) {
   auto config = TestConfig();
   config.mutable_reps(0)->set_capacity(-1);
