@@ -196,97 +196,105 @@ absl::StatusOr<routing::RoutingState> LoadRoutingState(SqliteDb& db) {
   return state;
 }
 
-absl::StatusOr<SqliteStatement*> StateWriter::Use(
-    std::optional<SqliteStatement>& slot, const char* sql) {
+absl::Status StateWriter::Run(
+    std::optional<SqliteStatement>& slot, const char* sql,
+    const std::function<void(SqliteStatement&)>& bind) {
   if (!slot.has_value()) {
     auto q = db_.Prepare(sql);
     if (!q.ok()) return q.status();
     slot.emplace(*std::move(q));
   }
   slot->Reset();
-  return &*slot;
+  bind(*slot);
+  return slot->Run();
 }
 
 absl::Status StateWriter::Write(const routing::StateChanges& changes) {
+  absl::Status s;
   for (const auto& c : changes.open) {
-    auto q = Use(open_,
+    s.Update(Run(open_,
                  "INSERT INTO rep_load (rep_id, open_count) VALUES (?1, ?2) "
                  "ON CONFLICT (rep_id) DO UPDATE SET "
-                 "open_count = excluded.open_count");
-    if (!q.ok()) return q.status();
-    (*q)->BindText(1, c.rep_id);
-    (*q)->BindInt64(2, c.count);
-    if (auto s = (*q)->Run(); !s.ok()) return s;
+                 "open_count = excluded.open_count",
+                 [&](SqliteStatement& q) {
+                   q.BindText(1, c.rep_id);
+                   q.BindInt64(2, c.count);
+                 }));
   }
   for (const auto& c : changes.rotation) {
-    auto q = Use(rotation_,
+    s.Update(Run(rotation_,
                  "INSERT INTO team_rotation (team_id, last_rep_id) VALUES "
                  "(?1, ?2) ON CONFLICT (team_id) DO UPDATE SET "
-                 "last_rep_id = excluded.last_rep_id");
-    if (!q.ok()) return q.status();
-    (*q)->BindText(1, c.team_id);
-    (*q)->BindText(2, c.rep_id);
-    if (auto s = (*q)->Run(); !s.ok()) return s;
+                 "last_rep_id = excluded.last_rep_id",
+                 [&](SqliteStatement& q) {
+                   q.BindText(1, c.team_id);
+                   q.BindText(2, c.rep_id);
+                 }));
   }
   for (const auto& c : changes.credits) {
-    auto q = Use(credit_,
+    s.Update(Run(credit_,
                  "INSERT INTO rotation_credit (team_id, rep_id, credit) "
                  "VALUES (?1, ?2, ?3) ON CONFLICT (team_id, rep_id) DO UPDATE "
-                 "SET credit = excluded.credit");
-    if (!q.ok()) return q.status();
-    (*q)->BindText(1, c.team_id);
-    (*q)->BindText(2, c.rep_id);
-    (*q)->BindInt64(3, c.credit);
-    if (auto s = (*q)->Run(); !s.ok()) return s;
+                 "SET credit = excluded.credit",
+                 [&](SqliteStatement& q) {
+                   q.BindText(1, c.team_id);
+                   q.BindText(2, c.rep_id);
+                   q.BindInt64(3, c.credit);
+                 }));
   }
   for (const auto& c : changes.daily) {
-    auto q = Use(daily_,
+    s.Update(Run(daily_,
                  "INSERT INTO rep_daily (rep_id, day, assigned) VALUES "
                  "(?1, ?2, ?3) ON CONFLICT (rep_id) DO UPDATE SET "
-                 "day = excluded.day, assigned = excluded.assigned");
-    if (!q.ok()) return q.status();
-    (*q)->BindText(1, c.rep_id);
-    (*q)->BindInt64(2, c.value.day);
-    (*q)->BindInt64(3, c.value.count);
-    if (auto s = (*q)->Run(); !s.ok()) return s;
+                 "day = excluded.day, assigned = excluded.assigned",
+                 [&](SqliteStatement& q) {
+                   q.BindText(1, c.rep_id);
+                   q.BindInt64(2, c.value.day);
+                   q.BindInt64(3, c.value.count);
+                 }));
   }
   for (const auto& c : changes.companies) {
-    auto q = c.open > 0
-                 ? Use(company_upsert_,
+    auto bind = [&](SqliteStatement& q) {
+      q.BindText(1, c.team_id);
+      q.BindText(2, c.domain);
+      q.BindText(3, c.rep_id);
+      if (c.open > 0) q.BindInt64(4, c.open);
+    };
+    s.Update(c.open > 0
+                 ? Run(company_upsert_,
                        "INSERT INTO company_owner (team_id, domain, rep_id, "
                        "open_count) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
                        "(team_id, domain, rep_id) DO UPDATE SET "
-                       "open_count = excluded.open_count")
-                 : Use(company_delete_,
+                       "open_count = excluded.open_count",
+                       bind)
+                 : Run(company_delete_,
                        "DELETE FROM company_owner WHERE team_id = ?1 AND "
-                       "domain = ?2 AND rep_id = ?3");
-    if (!q.ok()) return q.status();
-    (*q)->BindText(1, c.team_id);
-    (*q)->BindText(2, c.domain);
-    (*q)->BindText(3, c.rep_id);
-    if (c.open > 0) (*q)->BindInt64(4, c.open);
-    if (auto s = (*q)->Run(); !s.ok()) return s;
+                       "domain = ?2 AND rep_id = ?3",
+                       bind));
   }
   for (const auto& c : changes.catch_up) {
     const bool keep = c.value.away || c.value.owed > 0;
-    auto q = keep ? Use(away_upsert_,
+    auto bind = [&](SqliteStatement& q) {
+      q.BindText(1, c.team_id);
+      q.BindText(2, c.rep_id);
+      if (keep) {
+        q.BindInt64(3, c.value.away ? 1 : 0);
+        q.BindInt64(4, c.value.owed);
+      }
+    };
+    s.Update(keep ? Run(away_upsert_,
                         "INSERT INTO catch_up (team_id, rep_id, away, owed) "
                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (team_id, rep_id) "
                         "DO UPDATE SET away = excluded.away, "
-                        "owed = excluded.owed")
-                  : Use(away_delete_,
+                        "owed = excluded.owed",
+                        bind)
+                  : Run(away_delete_,
                         "DELETE FROM catch_up WHERE team_id = ?1 AND "
-                        "rep_id = ?2");
-    if (!q.ok()) return q.status();
-    (*q)->BindText(1, c.team_id);
-    (*q)->BindText(2, c.rep_id);
-    if (keep) {
-      (*q)->BindInt64(3, c.value.away ? 1 : 0);
-      (*q)->BindInt64(4, c.value.owed);
-    }
-    if (auto s = (*q)->Run(); !s.ok()) return s;
+                        "rep_id = ?2",
+                        bind));
   }
-  return absl::OkStatus();
+  // The first error; the caller rolls the transaction back on any.
+  return s;
 }
 
 }  // namespace leadrouter::server

@@ -9,6 +9,7 @@
 #ifndef LEADROUTER_SERVER_STORE_SQLITE_STATE_H_
 #define LEADROUTER_SERVER_STORE_SQLITE_STATE_H_
 
+#include <functional>
 #include <optional>
 
 #include "absl/status/status.h"
@@ -33,9 +34,9 @@ class StateWriter {
   absl::Status Write(const routing::StateChanges& changes);
 
  private:
-  // Prepares `sql` into `slot` once; then resets it for new bindings.
-  absl::StatusOr<SqliteStatement*> Use(std::optional<SqliteStatement>& slot,
-                                       const char* sql);
+  // Runs `sql` (prepared into `slot` once) with the parameters `bind` sets.
+  absl::Status Run(std::optional<SqliteStatement>& slot, const char* sql,
+                   const std::function<void(SqliteStatement&)>& bind);
 
   SqliteDb& db_;
   std::optional<SqliteStatement> open_, rotation_, credit_, daily_,

@@ -244,19 +244,26 @@ TEST(StrategyTest, SameCompanyYieldsWhenTheOwnerIsNotEligible) {
             leadrouter::v1::PASS_OVER_REASON_AT_CAPACITY);
 }
 
-TEST(StrategyTest, CatchUpAfterAbsenceIsBoundedByTheTeamLimit) {
-  // r0 is away for the first day; the team owes at most 2 leads.
-  std::string text = R"pb(
+// Three reps; r0 is out of office on 2026-09-21 (UTC). `team` completes
+// the team's settings.
+RoutingConfig AbsenceConfig(const std::string& team) {
+  return Parse(absl::StrCat(R"pb(
     reps { id: "r0" capacity: 1000
            out_of_office { start: "2026-09-21" end: "2026-09-21" } }
     reps { id: "r1" capacity: 1000 }
     reps { id: "r2" capacity: 1000 }
-    teams { id: "t" members: [ "r0", "r1", "r2" ] catch_up_limit: 2 }
     rules { id: "all" target { team: "t" } }
-  )pb";
-  Router router(Compile(Parse(text)));
-  const absl::Time away = absl::FromCivil(absl::CivilSecond(2026, 9, 21, 12, 0, 0),
-                                          absl::UTCTimeZone());
+    teams { id: "t" members: [ "r0", "r1", "r2" ] )pb",
+                            team, " }"));
+}
+
+const absl::Time kAway = absl::FromCivil(absl::CivilSecond(2026, 9, 21, 12, 0, 0),
+                                         absl::UTCTimeZone());
+
+TEST(StrategyTest, CatchUpAfterAbsenceIsBoundedByTheTeamLimit) {
+  // The team owes at most 2 leads.
+  Router router(Compile(AbsenceConfig("catch_up_limit: 2")));
+  const absl::Time away = kAway;
   const absl::Time back = away + absl::Hours(24);
   for (int i = 1; i <= 9; ++i) {
     Decision d = router.Route(MakeLead(i), away);
@@ -277,17 +284,8 @@ TEST(StrategyTest, CatchUpAfterAbsenceIsBoundedByTheTeamLimit) {
 }
 
 TEST(StrategyTest, WithoutCatchUpAReturningRepRejoinsTheRotation) {
-  std::string text = R"pb(
-    reps { id: "r0" capacity: 1000
-           out_of_office { start: "2026-09-21" end: "2026-09-21" } }
-    reps { id: "r1" capacity: 1000 }
-    reps { id: "r2" capacity: 1000 }
-    teams { id: "t" members: [ "r0", "r1", "r2" ] }
-    rules { id: "all" target { team: "t" } }
-  )pb";
-  Router router(Compile(Parse(text)));
-  const absl::Time away = absl::FromCivil(absl::CivilSecond(2026, 9, 21, 12, 0, 0),
-                                          absl::UTCTimeZone());
+  Router router(Compile(AbsenceConfig("")));
+  const absl::Time away = kAway;
   for (int i = 1; i <= 9; ++i) router.Route(MakeLead(i), away);
   std::map<std::string, int> count;
   for (int i = 10; i <= 15; ++i) {
@@ -297,18 +295,9 @@ TEST(StrategyTest, WithoutCatchUpAReturningRepRejoinsTheRotation) {
 }
 
 TEST(StrategyTest, LeastLoadedDoesNotFloodARepBackFromAbsence) {
-  std::string text = R"pb(
-    reps { id: "r0" capacity: 1000
-           out_of_office { start: "2026-09-21" end: "2026-09-21" } }
-    reps { id: "r1" capacity: 1000 }
-    reps { id: "r2" capacity: 1000 }
-    teams { id: "t" strategy: TEAM_STRATEGY_LEAST_LOADED
-            members: [ "r0", "r1", "r2" ] catch_up_limit: 3 }
-    rules { id: "all" target { team: "t" } }
-  )pb";
-  Router router(Compile(Parse(text)));
-  const absl::Time away = absl::FromCivil(absl::CivilSecond(2026, 9, 21, 12, 0, 0),
-                                          absl::UTCTimeZone());
+  Router router(Compile(
+      AbsenceConfig("strategy: TEAM_STRATEGY_LEAST_LOADED catch_up_limit: 3")));
+  const absl::Time away = kAway;
   for (int i = 1; i <= 20; ++i) router.Route(MakeLead(i), away);
   EXPECT_EQ(router.state.OpenAssignments("r0"), 0);
   EXPECT_EQ(router.state.OpenAssignments("r1"), 10);
