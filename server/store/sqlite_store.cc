@@ -352,6 +352,10 @@ absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
   // A queue whose leads keep staying put is left after this many in a row:
   // nobody there is eligible, and the next pass tries again.
   constexpr int kMaxMissesPerQueue = 64;
+  // Routing waits while a pass holds the lock, so a pass offers at most this
+  // many leads; the next pass starts at the queue after the last one served,
+  // so every queue gets its turn.
+  constexpr int kMaxOffersPerPass = 512;
   std::lock_guard lock(mu_);
   if (closing_) return 0;
   if (!waiting_statement_.has_value()) {
@@ -361,11 +365,19 @@ absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
     waiting_statement_.emplace(*std::move(q));
   }
   int moved = 0;
+  int offers = 0;
+  absl::Status error;  // stops the pass; what moved so far is still stored
   std::vector<std::pair<std::string, Waiting>> arrivals;  // after the loop
-  for (auto& [queue, leads] : waiting_) {
+  auto next_queue = waiting_.upper_bound(drain_after_);
+  for (size_t k = 0;
+       k < waiting_.size() && offers < kMaxOffersPerPass && error.ok(); ++k) {
+    if (next_queue == waiting_.end()) next_queue = waiting_.begin();
+    auto& [queue, leads] = *next_queue++;
+    drain_after_ = queue;
     int misses = 0;
     for (auto it = leads.begin(); it != leads.end() &&
-                                  misses < kMaxMissesPerQueue;) {
+                                  misses < kMaxMissesPerQueue &&
+                                  offers < kMaxOffersPerPass;) {
       // Not committed yet (or being moved): its row may not exist.
       if (in_flight_.contains(it->lead_id)) {
         ++it;
@@ -375,7 +387,10 @@ absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
       q.Reset();
       q.BindText(1, it->lead_id);
       absl::StatusOr<bool> row = q.Step();
-      if (!row.ok()) return row.status();
+      if (!row.ok()) {
+        error = row.status();
+        break;
+      }
       if (!*row) {  // gone (cannot happen while this process owns the db)
         it = leads.erase(it);
         continue;
@@ -384,10 +399,12 @@ absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
       leadrouter::v1::Lead lead;
       if (!stored.ParseFromString(q.ColumnBlob(0)) ||
           !lead.ParseFromString(q.ColumnBlob(1))) {
-        return absl::DataLossError(absl::StrCat(
-            "stored lead ", it->lead_id, " does not parse"));
+        error = absl::DataLossError(
+            absl::StrCat("stored lead ", it->lead_id, " does not parse"));
+        break;
       }
       q.Reset();
+      ++offers;
       routing::Decision decision = decide(lead, state_);
       Assignment& a = decision.assignment;
       if (a.state() == leadrouter::v1::ASSIGNMENT_STATE_QUEUED &&
@@ -413,6 +430,7 @@ absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
   for (auto& [queue, waiting] : arrivals) waiting_[queue].insert(waiting);
   std::erase_if(waiting_, [](const auto& q) { return q.second.empty(); });
   if (moved > 0) work_ready_.notify_one();
+  if (!error.ok()) return error;
   return moved;
 }
 

@@ -103,6 +103,8 @@ class SqliteStore final : public AssignmentStore {
   routing::RoutingState state_;    // guarded by mu_
   // Waiting queue name -> its leads in the order they are offered; mu_.
   std::map<std::string, std::set<Waiting>> waiting_;
+  // The queue the last drain pass ended at; the next starts after it. mu_.
+  std::string drain_after_;
   std::vector<PendingRoute> queued_;  // decided, not yet committing; mu_
   // Leads queued or committing, with callers that retried meanwhile and
   // wait for the same commit; mu_.

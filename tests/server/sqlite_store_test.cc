@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 #include <string>
@@ -194,6 +195,64 @@ TEST(SqliteStoreTest, ADatabaseOfSchemaOneIsUpgradedWithNothingLost) {
   ASSERT_TRUE(version.ok());
   ASSERT_TRUE(*version->Step());
   EXPECT_EQ(version->ColumnInt64(0), 2);
+}
+
+// Routing waits while a drain pass holds the store, so a pass is bounded;
+// the next pass starts at the queue after the last one it served, so a big
+// queue cannot keep a small one waiting.
+TEST(SqliteStoreTest, DrainPassesAreBoundedAndTakeQueuesInTurn) {
+  auto store = SqliteStore::Open(TempDir("drain"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto decision = [](const leadrouter::v1::Lead& lead, bool assign) {
+    routing::Decision d;
+    d.assignment.set_lead_id(lead.id());
+    if (assign) {
+      d.assignment.set_state(leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
+      d.assignment.set_rep_id("r");
+    } else {
+      d.assignment.set_state(leadrouter::v1::ASSIGNMENT_STATE_QUEUED);
+      d.assignment.set_queue(lead.id().substr(0, 6));  // "team/a" or "team/b"
+    }
+    return d;
+  };
+  for (int i = 0; i < 610; ++i) {
+    const leadrouter::v1::Lead lead =
+        MakeLead(absl::StrCat(i < 600 ? "team/a-" : "team/b-", i), "");
+    std::promise<void> stored;
+    (*store)->Route(
+        lead,
+        [&](const routing::RoutingState&) { return decision(lead, false); },
+        [&](absl::StatusOr<RouteOutcome> outcome) {
+          EXPECT_TRUE(outcome.ok());
+          stored.set_value();
+        });
+    stored.get_future().wait();
+  }
+  std::vector<std::string> moved_from;
+  auto assign_all = [&](const leadrouter::v1::Lead& lead,
+                        const routing::RoutingState&) {
+    moved_from.push_back(lead.id().substr(0, 6));
+    return decision(lead, true);
+  };
+  auto first = (*store)->DrainWaitingQueues(assign_all);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 512);
+  EXPECT_EQ(std::count(moved_from.begin(), moved_from.end(), "team/b"), 0);
+  moved_from.clear();
+  // The next pass starts with team/b, then finishes team/a.
+  auto second = (*store)->DrainWaitingQueues(assign_all);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, 98);
+  ASSERT_EQ(moved_from.size(), 98u);
+  EXPECT_EQ(moved_from.front(), "team/b");
+  EXPECT_EQ(moved_from.back(), "team/a");
+  (*store)->Close();  // commits every move
+  auto queues = (*store)->Queues();
+  ASSERT_TRUE(queues.ok());
+  EXPECT_TRUE(queues->empty());
+  auto a = (*store)->Get("team/a-599");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->state(), leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
 }
 
 }  // namespace
