@@ -1,6 +1,7 @@
 #include "routing/company.h"
 
 #include <cctype>
+#include <string_view>
 
 #include "absl/container/flat_hash_set.h"
 
@@ -29,7 +30,8 @@ const absl::flat_hash_set<absl::string_view>& FreeMail() {
   return *set;
 }
 
-// `domain` already normalized: it or one of its parent domains is listed.
+// True for consumer e-mail providers, whose users are unrelated people:
+// `domain` (normalized) or one of its parent domains is listed.
 bool IsNormalizedFreeMail(absl::string_view domain) {
   while (true) {
     if (FreeMail().contains(domain)) return true;
@@ -50,10 +52,6 @@ std::string Normalize(std::string_view domain) {
 }
 
 }  // namespace
-
-bool IsFreeMailDomain(std::string_view domain) {
-  return IsNormalizedFreeMail(Normalize(domain));
-}
 
 std::string CompanyDomain(const leadrouter::v1::Lead& lead) {
   std::string domain;

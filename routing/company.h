@@ -8,7 +8,6 @@
 #define LEADROUTER_ROUTING_COMPANY_H_
 
 #include <string>
-#include <string_view>
 
 #include "leadrouter/v1/lead.pb.h"
 
@@ -17,9 +16,6 @@ namespace leadrouter::routing {
 // Lower case, without a leading "www."; empty when the lead names no
 // business domain.
 std::string CompanyDomain(const leadrouter::v1::Lead& lead);
-
-// True for consumer e-mail providers, whose users are unrelated people.
-bool IsFreeMailDomain(std::string_view domain);
 
 }  // namespace leadrouter::routing
 

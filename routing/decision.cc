@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <numeric>
-#include <optional>
 #include <string_view>
 #include <vector>
 
