@@ -85,12 +85,16 @@ int RunDaemon(const DaemonOptions& options) {
     sigwait(&signals, &signal);
     LogInfo("draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     server->GetHealthCheckService()->SetServingStatus(false);
+    lead_router.BeginDrain();
     // Waits for in-flight calls (each RouteLead ends at its commit), then
     // cancels what is left at the deadline.
     server->Shutdown(absl::ToChronoTime(absl::Now() + options.drain_timeout));
   });
   server->Wait();
   signal_waiter.join();
+  // Tear the transports down through gRPC, not by exiting: the last
+  // responses and statuses of drained calls reach their clients.
+  server.reset();
   drainer.Stop();
   (*store)->Close();
   LogInfo("stopped");

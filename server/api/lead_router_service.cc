@@ -29,7 +29,7 @@ grpc::ServerUnaryReactor* LeadRouterService::RouteLead(
 grpc::ServerBidiReactor<leadrouter::v1::RouteLeadRequest,
                         leadrouter::v1::RouteLeadsResponse>*
 LeadRouterService::RouteLeads(grpc::CallbackServerContext* /*context*/) {
-  return new RouteLeadsStream(intake_);  // deletes itself in OnDone
+  return new RouteLeadsStream(intake_, draining_);  // deletes itself in OnDone
 }
 
 grpc::ServerUnaryReactor* LeadRouterService::ExplainRoute(

@@ -3,6 +3,8 @@
 #ifndef LEADROUTER_SERVER_API_LEAD_ROUTER_SERVICE_H_
 #define LEADROUTER_SERVER_API_LEAD_ROUTER_SERVICE_H_
 
+#include <atomic>
+
 #include "leadrouter/v1/lead_router.grpc.pb.h"
 #include "server/api/lead_intake.h"
 
@@ -12,6 +14,11 @@ class LeadRouterService final
     : public leadrouter::v1::LeadRouter::CallbackService {
  public:
   explicit LeadRouterService(LeadIntake& intake) : intake_(intake) {}
+
+  // Called when shutdown begins: a RouteLeads stream whose reading ends
+  // from now on may have been cut off by the server rather than closed by
+  // its client, so it ends UNAVAILABLE instead of OK (see RouteLeadsStream).
+  void BeginDrain() { draining_.store(true); }
 
   grpc::ServerUnaryReactor* RouteLead(
       grpc::CallbackServerContext* context,
@@ -29,6 +36,7 @@ class LeadRouterService final
 
  private:
   LeadIntake& intake_;
+  std::atomic<bool> draining_ = false;
 };
 
 }  // namespace leadrouter::server

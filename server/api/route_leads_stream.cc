@@ -7,7 +7,9 @@
 
 namespace leadrouter::server {
 
-RouteLeadsStream::RouteLeadsStream(LeadIntake& intake) : intake_(intake) {
+RouteLeadsStream::RouteLeadsStream(LeadIntake& intake,
+                                   const std::atomic<bool>& draining)
+    : intake_(intake), draining_(draining) {
   std::lock_guard lock(mu_);
   Advance();
 }
@@ -31,7 +33,15 @@ void RouteLeadsStream::Advance() {
                         "stream cancelled or broken"));
   } else if (reads_done_ && slots_.empty()) {
     finished_ = true;
-    Finish(grpc::Status::OK);
+    // OK promises that every lead sent got its response. A shutdown can end
+    // reading before the client's last leads arrive, and gRPC cannot tell
+    // that apart from the client closing; so say what the client must do.
+    Finish(cut_by_drain_
+               ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "leadrouterd is shutting down; every lead "
+                              "answered above is stored, resend the ones "
+                              "without a response")
+               : grpc::Status::OK);
   }
 }
 
@@ -40,6 +50,7 @@ void RouteLeadsStream::OnReadDone(bool ok) {
   reading_ = false;
   if (!ok) {
     reads_done_ = true;
+    cut_by_drain_ = draining_.load();
     Advance();
     return;
   }

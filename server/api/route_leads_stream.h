@@ -4,6 +4,7 @@
 #ifndef LEADROUTER_SERVER_API_ROUTE_LEADS_STREAM_H_
 #define LEADROUTER_SERVER_API_ROUTE_LEADS_STREAM_H_
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -22,7 +23,8 @@ class RouteLeadsStream final
   // Leads of one stream routed at the same time; reading pauses beyond it.
   static constexpr int kMaxInFlight = 64;
 
-  explicit RouteLeadsStream(LeadIntake& intake);
+  // `draining` turns true when the server begins shutting down.
+  RouteLeadsStream(LeadIntake& intake, const std::atomic<bool>& draining);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -39,6 +41,7 @@ class RouteLeadsStream final
   void Advance();
 
   LeadIntake& intake_;
+  const std::atomic<bool>& draining_;
   leadrouter::v1::RouteLeadRequest request_;
 
   std::mutex mu_;
@@ -46,6 +49,9 @@ class RouteLeadsStream final
   bool reading_ = false;
   bool deciding_ = false;    // OnReadDone is handing a lead to LeadIntake
   bool reads_done_ = false;  // client half-closed, or the call broke
+  // Reading ended while the server was draining: the client may have sent
+  // leads that were never read.
+  bool cut_by_drain_ = false;
   bool writing_ = false;
   int routing_ = 0;          // leads handed to LeadIntake, not yet answered
   bool failed_ = false;      // a write failed or the call was cancelled
