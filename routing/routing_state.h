@@ -51,11 +51,6 @@ struct StateChanges {
   std::vector<Daily> daily;
   std::vector<Company> companies;
   std::vector<Away> catch_up;
-
-  bool empty() const {
-    return open.empty() && rotation.empty() && credits.empty() &&
-           daily.empty() && companies.empty() && catch_up.empty();
-  }
 };
 
 // A plain value; not thread-safe (the owner serializes access).
