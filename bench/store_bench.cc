@@ -14,6 +14,7 @@
 
 #include "benchmark/benchmark.h"
 #include "google/protobuf/text_format.h"
+#include "routing/assignment_lifecycle.h"
 #include "routing/decision.h"
 #include "server/store/sqlite_store.h"
 
@@ -69,8 +70,8 @@ void BM_RouteDurably(benchmark::State& state) {
     shared->store->Route(
         lead,
         [&](const routing::RoutingState& s) {
-          return routing::Decide(*shared->table, lead, s,
-                                 absl::UnixEpoch() + absl::Seconds(1));
+          return routing::Routed(routing::Decide(
+              *shared->table, lead, s, absl::UnixEpoch() + absl::Seconds(1)));
         },
         [&](absl::StatusOr<server::RouteOutcome> outcome) {
           done.set_value(std::move(outcome));

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "routing/availability.h"
@@ -23,6 +24,7 @@ using leadrouter::v1::Target;
 constexpr int kMaxCapacity = 100000;
 constexpr int kMaxWeight = 1000;
 constexpr int kMaxCatchUp = 1000;
+constexpr int kMaxReroutes = 10;
 
 class Checker {
  public:
@@ -33,6 +35,7 @@ class Checker {
     CheckReps();
     CheckTeams();
     CheckQueues();
+    CheckResponseTimes();
     CheckRules();
     return std::move(errors_);
   }
@@ -224,6 +227,39 @@ class Checker {
         continue;
       }
       CheckId(path, id, queues_, "queue");
+    }
+  }
+
+  // After CheckQueues: an escalation may name a queue.
+  void CheckResponseTimes() {
+    for (int i = 0; i < config_.teams_size(); ++i) {
+      const auto& team = config_.teams(i);
+      if (!team.has_response_sla()) continue;
+      const auto& sla = team.response_sla();
+      const std::string path = absl::StrCat("teams[", i, "].response_sla");
+      absl::Duration within;
+      if (!absl::ParseDuration(sla.accept_within(), &within)) {
+        Error(path + ".accept_within",
+              absl::StrCat("\"", sla.accept_within(),
+                           "\" is not a duration such as \"30m\" or \"4h\""));
+      } else if (within < absl::Seconds(1) || within > absl::Hours(24 * 30)) {
+        Error(path + ".accept_within",
+              absl::StrCat("\"", sla.accept_within(),
+                           "\" is outside 1s to 30 days"));
+      }
+      if (sla.max_reroutes() < 0 || sla.max_reroutes() > kMaxReroutes) {
+        Error(path + ".max_reroutes",
+              absl::StrCat(sla.max_reroutes(), " is outside 0 to ",
+                           kMaxReroutes));
+      }
+      if (!sla.has_escalate_to()) {
+        Error(path + ".escalate_to", "is required (a rep or a queue)");
+      } else if (sla.escalate_to().has_team()) {
+        Error(path + ".escalate_to.team",
+              "an escalation goes to a named rep or queue, not a team");
+      } else {
+        CheckTarget(path + ".escalate_to", sla.escalate_to());
+      }
     }
   }
 

@@ -36,6 +36,8 @@ struct Context {
   const RoutingState& state;
   absl::Time now;
   std::string domain;  // company domain; empty when none
+  // Reps who rejected the lead or let it lapse; never chosen again.
+  const google::protobuf::RepeatedPtrField<std::string>* declined = nullptr;
 };
 
 struct Attempt {
@@ -71,6 +73,12 @@ PassOverReason Check(const CompiledRep& rep, const Context& ctx,
     candidate->set_detail(std::move(detail));
     return reason;
   };
+  if (ctx.declined != nullptr &&
+      std::find(ctx.declined->begin(), ctx.declined->end(), r.id()) !=
+          ctx.declined->end()) {
+    return pass(leadrouter::v1::PASS_OVER_REASON_DECLINED,
+                "rejected this lead or let it lapse before");
+  }
   if (r.has_active() && !r.active()) {
     return pass(leadrouter::v1::PASS_OVER_REASON_INACTIVE, "inactive");
   }
@@ -411,6 +419,12 @@ void Settle(Attempt& attempt, const Context& ctx, Decision* decision) {
     a.set_state(leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
     a.set_rep_id(attempt.rep->rep->id());
     Reserve(*attempt.rep, ctx, &decision->changes);
+    const CompiledTeam* team = attempt.team_id.empty()
+                                   ? nullptr
+                                   : ctx.table.FindTeam(attempt.team_id);
+    if (team != nullptr && team->accept_within > absl::ZeroDuration()) {
+      SetTimestamp(ctx.now + team->accept_within, a.mutable_respond_by());
+    }
   } else {
     a.set_state(leadrouter::v1::ASSIGNMENT_STATE_QUEUED);
     a.set_queue(attempt.named_queue);
@@ -425,7 +439,8 @@ bool IsWaitingQueue(const std::string& queue) {
 }
 
 Decision Decide(const RoutingTable& table, const leadrouter::v1::Lead& lead,
-                const RoutingState& state, absl::Time now) {
+                const RoutingState& state, absl::Time now,
+                const Assignment* previous) {
   Decision decision;
   Assignment& a = decision.assignment;
   a.set_lead_id(lead.id());
@@ -434,7 +449,9 @@ Decision Decide(const RoutingTable& table, const leadrouter::v1::Lead& lead,
   RoutingTrace* trace = a.mutable_trace();
 
   const LeadFacts facts(lead);
-  const Context ctx{table, facts, state, now, CompanyDomain(lead)};
+  const Context ctx{table, facts, state, now, CompanyDomain(lead),
+                    previous == nullptr ? nullptr
+                                        : &previous->declined_rep_ids()};
   trace->set_company_domain(ctx.domain);
   const CompiledRule* rule = table.MatchRule(facts);
   if (rule == nullptr) {
@@ -496,6 +513,37 @@ Decision Decide(const RoutingTable& table, const leadrouter::v1::Lead& lead,
   trace->set_summary(absl::StrCat(
       nobody, r.has_fallback() ? " nor in the fallback" : "",
       "; waiting in ", primary.waiting_queue));
+  return decision;
+}
+
+Decision DecideEscalation(const RoutingTable& table,
+                          const leadrouter::v1::Lead& lead,
+                          const RoutingState& state, absl::Time now,
+                          const Assignment& previous, const Target& target) {
+  Decision decision;
+  Assignment& a = decision.assignment;
+  a.set_lead_id(lead.id());
+  a.set_config_version(table.version());
+  a.set_rule_id(previous.rule_id());
+  SetTimestamp(now, a.mutable_routed_at());
+  RoutingTrace* trace = a.mutable_trace();
+  trace->set_rule_id(previous.rule_id());
+  trace->set_rule_index(previous.trace().rule_index());
+
+  const LeadFacts facts(lead);
+  // The escalation rep gets the lead even if they declined it once: it is
+  // theirs to decide now.
+  const Context ctx{table, facts, state, now, CompanyDomain(lead), nullptr};
+  trace->set_company_domain(ctx.domain);
+  Attempt attempt = TryTarget(target, ctx, Needs{}, trace);
+  if (attempt.rep == nullptr && attempt.named_queue.empty()) {
+    attempt.named_queue = attempt.waiting_queue;
+  }
+  Settle(attempt, ctx, &decision);
+  trace->set_summary(
+      attempt.rep != nullptr
+          ? absl::StrCat("escalated to rep ", attempt.rep->rep->id())
+          : absl::StrCat("escalated; waiting in ", attempt.named_queue));
   return decision;
 }
 

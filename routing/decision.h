@@ -33,9 +33,22 @@ struct Decision {
   StateChanges changes;
 };
 
-// `lead` must have passed ValidateLead.
+// `lead` must have passed ValidateLead. `previous` is the lead's stored
+// assignment when it is routed again (from a queue, after a rejection or a
+// lapsed response time): reps in its declined_rep_ids are passed over.
 Decision Decide(const RoutingTable& table, const leadrouter::v1::Lead& lead,
-                const RoutingState& state, absl::Time now);
+                const RoutingState& state, absl::Time now,
+                const leadrouter::v1::Assignment* previous = nullptr);
+
+// Sends a lead whose response time lapsed too often to the team's
+// escalation target (a rep or a named queue, see ResponseSla): the rep when
+// eligible (even one who declined it), else their waiting queue "rep/<id>".
+// Escalated leads carry no response time.
+Decision DecideEscalation(const RoutingTable& table,
+                          const leadrouter::v1::Lead& lead,
+                          const RoutingState& state, absl::Time now,
+                          const leadrouter::v1::Assignment& previous,
+                          const leadrouter::v1::Target& target);
 
 // True for the waiting queues a team or rep target fills when nobody is
 // eligible ("team/<id>", "rep/<id>"); leads there are assigned when someone

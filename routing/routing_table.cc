@@ -28,7 +28,7 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Create(
     // Validated above, so Compile succeeds.
     std::optional<Availability> availability =
         Availability::Compile(rep, "", &errors);
-    CompiledRep compiled{&rep, *std::move(availability), {}, {}};
+    CompiledRep compiled{&rep, *std::move(availability), {}, {}, {}};
     for (const std::string& l : rep.languages()) {
       compiled.languages.insert(PrimaryLanguage(l));
     }
@@ -41,8 +41,15 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Create(
   for (const auto& team : cfg.teams()) {
     CompiledTeam compiled;
     compiled.team = &team;
+    if (team.has_response_sla()) {
+      // Validated: parses and is positive.
+      absl::ParseDuration(team.response_sla().accept_within(),
+                          &compiled.accept_within);
+    }
     for (const std::string& member : team.members()) {
-      compiled.members.push_back(&table->reps_.at(member));
+      CompiledRep& rep = table->reps_.at(member);
+      compiled.members.push_back(&rep);
+      rep.team_ids.push_back(team.id());
       auto weight = team.weights().find(member);
       compiled.weights.push_back(weight == team.weights().end() ? 1
                                                                 : weight->second);

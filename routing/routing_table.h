@@ -22,6 +22,7 @@
 #include "leadrouter/v1/config.pb.h"
 #include "leadrouter/v1/lead.pb.h"
 #include "routing/availability.h"
+#include "absl/time/time.h"
 #include "routing/compiled_rule.h"
 #include "routing/rule_index.h"
 #include "routing/territory.h"
@@ -33,12 +34,15 @@ struct CompiledRep {
   Availability availability;
   absl::flat_hash_set<std::string> languages;  // primary subtags, lower case
   absl::flat_hash_set<std::string> products;   // lower case
+  std::vector<std::string> team_ids;           // teams the rep is a member of
 };
 
 struct CompiledTeam {
   const leadrouter::v1::Team* team = nullptr;
   std::vector<const CompiledRep*> members;  // rotation order
   std::vector<int> weights;                 // per member; 1 when not given
+  // The team's response time; zero when it has none.
+  absl::Duration accept_within = absl::ZeroDuration();
 };
 
 class RoutingTable {

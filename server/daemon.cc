@@ -14,12 +14,13 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/api/assignment_service.h"
+#include "server/api/assignment_workflow.h"
 #include "server/api/lead_intake.h"
 #include "server/api/lead_router_service.h"
 #include "server/config/config_file.h"
 #include "server/config/current_table.h"
 #include "server/log.h"
-#include "server/queue_drainer.h"
+#include "server/periodic_pass.h"
 #include "server/store/sqlite_store.h"
 
 namespace leadrouter::server {
@@ -58,8 +59,9 @@ int RunDaemon(const DaemonOptions& options) {
   }
   CurrentTable current(*table);
   LeadIntake intake(current, **store, [] { return absl::Now(); });
+  AssignmentWorkflow workflow(current, **store, [] { return absl::Now(); });
   LeadRouterService lead_router(intake);
-  AssignmentServiceImpl assignments(**store);
+  AssignmentServiceImpl assignments(**store, workflow);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -75,7 +77,10 @@ int RunDaemon(const DaemonOptions& options) {
     (*store)->Close();
     return 1;
   }
-  QueueDrainer drainer(intake, options.queue_interval);
+  PeriodicPass drainer("queue_drain", options.queue_interval,
+                       [&] { return intake.DrainQueues(); });
+  PeriodicPass response_clock("response_time_lapsed", options.sla_interval,
+                              [&] { return workflow.ExpireResponseTimes(); });
   server->GetHealthCheckService()->SetServingStatus(true);
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
                       {"data_dir", options.data_dir}});
@@ -86,6 +91,7 @@ int RunDaemon(const DaemonOptions& options) {
     LogInfo("draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     server->GetHealthCheckService()->SetServingStatus(false);
     lead_router.BeginDrain();
+    assignments.BeginDrain();
     // Waits for in-flight calls (each RouteLead ends at its commit), then
     // cancels what is left at the deadline.
     server->Shutdown(absl::ToChronoTime(absl::Now() + options.drain_timeout));
@@ -96,6 +102,7 @@ int RunDaemon(const DaemonOptions& options) {
   // responses and statuses of drained calls reach their clients.
   server.reset();
   drainer.Stop();
+  response_clock.Stop();
   (*store)->Close();
   LogInfo("stopped");
   return 0;

@@ -20,6 +20,8 @@ struct DaemonOptions {
   absl::Duration drain_timeout = absl::Seconds(10);
   // How often waiting leads are offered to reps who became eligible.
   absl::Duration queue_interval = absl::Seconds(1);
+  // How often assignments are checked for a lapsed response time.
+  absl::Duration sla_interval = absl::Seconds(1);
 };
 
 // The process exit code: 0 after a clean drain, 1 when start-up failed.

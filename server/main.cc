@@ -21,6 +21,10 @@ ABSL_FLAG(absl::Duration, queue_interval, absl::Seconds(1),
           "reps who became eligible (absence over, working hours begun, new "
           "day).");
 
+ABSL_FLAG(absl::Duration, sla_interval, absl::Seconds(1),
+          "How often assigned leads are checked against their team's "
+          "response time (response_sla), to re-route or escalate them.");
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "leadrouterd --config=routing.yaml [--listen=host:port] "
@@ -32,8 +36,13 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.queue_interval = absl::GetFlag(FLAGS_queue_interval);
+  options.sla_interval = absl::GetFlag(FLAGS_sla_interval);
   if (options.queue_interval <= absl::ZeroDuration()) {
     std::fprintf(stderr, "leadrouterd: --queue_interval must be positive\n");
+    return 2;
+  }
+  if (options.sla_interval <= absl::ZeroDuration()) {
+    std::fprintf(stderr, "leadrouterd: --sla_interval must be positive\n");
     return 2;
   }
   if (options.config_path.empty()) {

@@ -1,13 +1,48 @@
-// Reads are short indexed queries, answered on the calling gRPC thread.
+// Reads are short indexed queries, answered on the calling gRPC thread;
+// changes finish from the store's commit callback.
 #include "server/api/assignment_service.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "routing/lead_validation.h"
 #include "server/api/page_token.h"
 #include "server/api/status.h"
+#include "server/api/watch_stream.h"
 
 namespace leadrouter::server {
 namespace {
+
+absl::Status CheckIds(const std::string& rep_id, const std::string& team_id) {
+  if (rep_id.size() > 64) {
+    return absl::InvalidArgumentError("rep_id: is longer than 64 bytes");
+  }
+  if (team_id.size() > 64) {
+    return absl::InvalidArgumentError("team_id: is longer than 64 bytes");
+  }
+  return absl::OkStatus();
+}
+
+// Unix microseconds of an optional time bound; 0 when not set.
+absl::StatusOr<int64_t> TimeBound(const char* field,
+                                  const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return 0;
+  // 0001-01-01 to 9999-12-31, as google.protobuf.Timestamp allows.
+  if (t.seconds() < -62135596800 || t.seconds() > 253402300799 ||
+      t.nanos() < 0 || t.nanos() > 999999999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": is not a valid timestamp"));
+  }
+  return t.seconds() * 1000000 + t.nanos() / 1000;
+}
+
+// Finishes a unary call with the assignment a change produced.
+RouteCallback FinishWith(grpc::ServerUnaryReactor* reactor,
+                         leadrouter::v1::Assignment* response) {
+  return [reactor, response](absl::StatusOr<RouteOutcome> outcome) {
+    if (outcome.ok()) *response = std::move(outcome->assignment);
+    reactor->Finish(ToGrpcStatus(outcome.status()));
+  };
+}
 
 absl::Status ListInto(AssignmentStore& store,
                       const leadrouter::v1::ListAssignmentsRequest& request,
@@ -16,13 +51,26 @@ absl::Status ListInto(AssignmentStore& store,
     return absl::InvalidArgumentError(absl::StrCat(
         "page_size: ", request.page_size(), " is negative"));
   }
-  if (request.rep_id().size() > 64 || request.team_id().size() > 64) {
+  if (auto s = CheckIds(request.rep_id(), request.team_id()); !s.ok()) {
+    return s;
+  }
+  if (!leadrouter::v1::AssignmentState_IsValid(request.state())) {
     return absl::InvalidArgumentError(
-        request.rep_id().size() > 64 ? "rep_id: is longer than 64 bytes"
-                                     : "team_id: is longer than 64 bytes");
+        absl::StrCat("state: ", request.state(), " is not an AssignmentState"));
+  }
+  absl::StatusOr<int64_t> from =
+      TimeBound("arrived_after", request.arrived_after());
+  if (!from.ok()) return from.status();
+  absl::StatusOr<int64_t> until =
+      TimeBound("arrived_before", request.arrived_before());
+  if (!until.ok()) return until.status();
+  if (*from != 0 && *until != 0 && *from >= *until) {
+    return absl::InvalidArgumentError(
+        "arrived_before: must be later than arrived_after");
   }
   const std::string filters =
-      absl::StrCat(request.rep_id(), "\x1f", request.team_id());
+      absl::StrCat(request.rep_id(), "\x1f", request.team_id(), "\x1f",
+                   request.state(), "\x1f", *from, "\x1f", *until);
   absl::StatusOr<int64_t> after =
       DecodePageToken(request.page_token(), filters);
   if (!after.ok()) return after.status();
@@ -30,6 +78,9 @@ absl::Status ListInto(AssignmentStore& store,
   AssignmentQuery query;
   query.rep_id = request.rep_id();
   query.team_id = request.team_id();
+  query.state = request.state();
+  query.arrived_from_us = *from;
+  query.arrived_until_us = *until;
   query.after_position = *after;
   query.limit = request.page_size() == 0
                     ? AssignmentServiceImpl::kDefaultPageSize
@@ -52,11 +103,8 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::GetAssignment(
     const leadrouter::v1::GetAssignmentRequest* request,
     leadrouter::v1::Assignment* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (request->lead_id().empty() ||
-      request->lead_id().size() > routing::kMaxLeadIdBytes) {
-    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(
-        request->lead_id().empty() ? "lead_id: is required"
-                                   : "lead_id: is longer than 128 bytes")));
+  if (auto s = CheckLeadId(request->lead_id()); !s.ok()) {
+    reactor->Finish(ToGrpcStatus(s));
     return reactor;
   }
   absl::StatusOr<leadrouter::v1::Assignment> a = store_.Get(request->lead_id());
@@ -102,6 +150,85 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::ListQueues(
   }
   reactor->Finish(ToGrpcStatus(queues.status()));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* AssignmentServiceImpl::AcceptAssignment(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::AcceptAssignmentRequest* request,
+    leadrouter::v1::Assignment* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  workflow_.Accept(request->lead_id(), request->etag(),
+                   FinishWith(reactor, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AssignmentServiceImpl::RejectAssignment(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::RejectAssignmentRequest* request,
+    leadrouter::v1::Assignment* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  workflow_.Reject(request->lead_id(), request->etag(), request->note(),
+                   FinishWith(reactor, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AssignmentServiceImpl::CloseAssignment(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::CloseAssignmentRequest* request,
+    leadrouter::v1::Assignment* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  workflow_.Close(request->lead_id(), request->etag(), request->outcome(),
+                  request->note(), FinishWith(reactor, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AssignmentServiceImpl::EraseLead(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::EraseLeadRequest* request,
+    leadrouter::v1::Assignment* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  workflow_.Erase(request->lead_id(), FinishWith(reactor, response));
+  return reactor;
+}
+
+grpc::ServerWriteReactor<leadrouter::v1::AssignmentEvent>*
+AssignmentServiceImpl::WatchAssignments(
+    grpc::CallbackServerContext* /*context*/,
+    const leadrouter::v1::WatchAssignmentsRequest* request) {
+  auto refuse = [](absl::Status s) {
+    // A reactor that only finishes: the call gets the error at once.
+    class Refused final
+        : public grpc::ServerWriteReactor<leadrouter::v1::AssignmentEvent> {
+     public:
+      explicit Refused(grpc::Status s) { Finish(std::move(s)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(ToGrpcStatus(s));
+  };
+  if (auto s = CheckIds(request->rep_id(), request->team_id()); !s.ok()) {
+    return refuse(s);
+  }
+  EventQuery query;
+  query.rep_id = request->rep_id();
+  query.team_id = request->team_id();
+  const int64_t head = store_.LastEventCursor();
+  if (!request->cursor().empty()) {
+    if (!absl::SimpleAtoi(request->cursor(), &query.after) ||
+        query.after < 0) {
+      return refuse(absl::InvalidArgumentError(absl::StrCat(
+          "cursor: \"", request->cursor(),
+          "\" is not a cursor of WatchAssignments")));
+    }
+    if (query.after > head) {
+      return refuse(absl::OutOfRangeError(absl::StrCat(
+          "cursor: \"", request->cursor(),
+          "\" is newer than the newest event (\"", head,
+          "\"); is this the same leadrouter database?")));
+    }
+  } else if (!request->from_start()) {
+    query.after = head;
+  }
+  return new WatchStream(store_, std::move(query), draining_);
 }
 
 }  // namespace leadrouter::server

@@ -2,6 +2,7 @@
 // swap never changes a decision half-way.
 #include "server/api/lead_intake.h"
 
+#include "routing/assignment_lifecycle.h"
 #include "routing/decision.h"
 #include "routing/lead_validation.h"
 
@@ -17,7 +18,7 @@ void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
   store_.Route(
       lead,
       [&lead, table, now](const routing::RoutingState& state) {
-        return routing::Decide(*table, lead, state, now);
+        return routing::Routed(routing::Decide(*table, lead, state, now));
       },
       std::move(done));
 }
@@ -33,13 +34,17 @@ absl::StatusOr<leadrouter::v1::Assignment> LeadIntake::Explain(
 }
 
 absl::StatusOr<int> LeadIntake::DrainQueues() {
-  std::shared_ptr<const routing::RoutingTable> table = table_.Get();
-  const absl::Time now = clock_();
-  return store_.DrainWaitingQueues(
-      [&table, now](const leadrouter::v1::Lead& lead,
-                    const routing::RoutingState& state) {
-        return routing::Decide(*table, lead, state, now);
-      });
+  return store_.DrainWaitingQueues(Rerouter(table_.Get(), clock_()));
+}
+
+QueuedDecider Rerouter(std::shared_ptr<const routing::RoutingTable> table,
+                       absl::Time now) {
+  return [table = std::move(table), now](
+             const leadrouter::v1::Lead& lead,
+             const leadrouter::v1::Assignment& stored,
+             const routing::RoutingState& state) {
+    return routing::Rerouted(*table, lead, stored, state, now);
+  };
 }
 
 }  // namespace leadrouter::server

@@ -9,6 +9,7 @@
 #define LEADROUTER_SERVER_API_LEAD_INTAKE_H_
 
 #include <functional>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -45,6 +46,10 @@ class LeadIntake {
   AssignmentStore& store_;
   Clock clock_;
 };
+
+// Routes waiting leads again on `table` at `now` (for the store's drains).
+QueuedDecider Rerouter(std::shared_ptr<const routing::RoutingTable> table,
+                       absl::Time now);
 
 }  // namespace leadrouter::server
 

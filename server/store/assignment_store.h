@@ -6,9 +6,13 @@
 // transaction that row-locks the team's rotation and the reps' loads, so
 // several replicas can never over-fill a rep.
 //
+// Every change of a stored lead (a route, a transition, a lapse, an
+// erasure) is a routing::LeadChange, written with its events in the same
+// transaction; the events are the lead's history and the change stream.
+//
 //   store.Route(lead,
 //               [&](const routing::RoutingState& s) {
-//                 return routing::Decide(*table, lead, s, now);
+//                 return routing::Routed(routing::Decide(*table, lead, s, now));
 //               },
 //               [](absl::StatusOr<RouteOutcome> outcome) { ... });
 #ifndef LEADROUTER_SERVER_STORE_ASSIGNMENT_STORE_H_
@@ -16,13 +20,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "leadrouter/v1/assignment.pb.h"
 #include "leadrouter/v1/lead.pb.h"
-#include "routing/decision.h"
+#include "routing/assignment_lifecycle.h"
 #include "routing/routing_state.h"
 
 namespace leadrouter::server {
@@ -33,16 +39,26 @@ struct RouteOutcome {
   bool replayed = false;
 };
 
-// Makes the decision for a lead from the store's current routing state.
+// Makes the decision for a new lead from the store's current routing state.
 using Decider =
-    std::function<routing::Decision(const routing::RoutingState& state)>;
+    std::function<routing::LeadChange(const routing::RoutingState& state)>;
 // Receives the outcome once it is durable (or the error); may run on a
 // store thread, so it must not block.
 using RouteCallback = std::function<void(absl::StatusOr<RouteOutcome>)>;
 
-// Re-decides a lead waiting in a queue, on the current routing state.
-using QueuedDecider = std::function<routing::Decision(
-    const leadrouter::v1::Lead& lead, const routing::RoutingState& state)>;
+// Re-decides a lead waiting in a queue (`stored` is its record), on the
+// current routing state.
+using QueuedDecider = std::function<routing::LeadChange(
+    const leadrouter::v1::Lead& lead, const leadrouter::v1::Assignment& stored,
+    const routing::RoutingState& state)>;
+
+// Changes a stored lead: an error refuses the change (nothing is written),
+// nullopt means there is nothing to change.
+using LeadChanger =
+    std::function<absl::StatusOr<std::optional<routing::LeadChange>>(
+        const leadrouter::v1::Lead& lead,
+        const leadrouter::v1::Assignment& stored,
+        const routing::RoutingState& state)>;
 
 // How many leads wait in one queue.
 struct QueueDepth {
@@ -55,6 +71,11 @@ struct QueueDepth {
 struct AssignmentQuery {
   std::string rep_id;   // empty: any rep
   std::string team_id;  // empty: any team
+  leadrouter::v1::AssignmentState state =
+      leadrouter::v1::ASSIGNMENT_STATE_UNSPECIFIED;  // unspecified: any
+  // Arrival time bounds in Unix microseconds: [from, until); 0: open.
+  int64_t arrived_from_us = 0;
+  int64_t arrived_until_us = 0;
   int64_t after_position = 0;  // only assignments stored after this position
   int limit = 100;
 };
@@ -66,6 +87,13 @@ struct AssignmentPage {
   int64_t last_position = 0;
   // True when more assignments match after this page.
   bool more = false;
+};
+
+struct EventQuery {
+  int64_t after = 0;    // cursor: only events stored after it
+  std::string rep_id;   // empty: any; else events the rep gains or loses
+  std::string team_id;  // empty: any team
+  int limit = 256;
 };
 
 // Thread-safe.
@@ -84,9 +112,30 @@ class AssignmentStore {
   // A copy of the current routing state, for dry runs.
   virtual routing::RoutingState Snapshot() = 0;
 
-  // NOT_FOUND if the lead was never routed.
+  // The stored assignment with its history; NOT_FOUND if the lead was never
+  // routed.
   virtual absl::StatusOr<leadrouter::v1::Assignment> Get(
       const std::string& lead_id) = 0;
+
+  // Runs `change` on the stored lead and state, then stores its result with
+  // its events; waiting leads in the change's freed queues are offered to
+  // `reroute` in the same transaction. `done` gets the assignment after the
+  // change once durable: NOT_FOUND for an unknown lead, ABORTED while
+  // another change of the lead is being stored, or `change`'s error.
+  virtual void Change(const std::string& lead_id, LeadChanger change,
+                      QueuedDecider reroute, RouteCallback done) = 0;
+
+  // Offers every ASSIGNED lead whose response time is due by `now` (in
+  // order of due time, a bounded batch per call) to `expire`, and freed
+  // queues to `reroute`. Returns how many leads changed.
+  virtual absl::StatusOr<int> ExpireDue(absl::Time now, LeadChanger expire,
+                                        QueuedDecider reroute) = 0;
+
+  // Stored events matching `query`, oldest first, with their cursors.
+  virtual absl::StatusOr<std::vector<leadrouter::v1::AssignmentEvent>> Events(
+      const EventQuery& query) = 0;
+  // The cursor of the newest committed event (0: none); cheap.
+  virtual int64_t LastEventCursor() const = 0;
 
   // Matching assignments in the order they were stored.
   virtual absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) = 0;

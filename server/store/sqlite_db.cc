@@ -108,7 +108,10 @@ absl::StatusOr<SqliteDb> SqliteDb::Open(const std::string& path) {
   sqlite3_busy_timeout(raw, 5000);
   // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL
   // at every commit, so an acknowledged route survives power loss too.
-  if (auto s = db.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  // secure_delete zeroes the space a rewritten or deleted row leaves behind,
+  // so erased personal data does not linger in free pages of the file.
+  if (auto s = db.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                       "PRAGMA secure_delete=ON;");
       !s.ok()) {
     return s;
   }
@@ -127,6 +130,10 @@ SqliteDb& SqliteDb::operator=(SqliteDb&& other) noexcept {
 }
 
 SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
+
+int64_t SqliteDb::LastInsertRowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
 
 absl::Status SqliteDb::Exec(const std::string& sql) {
   char* error = nullptr;

@@ -65,6 +65,8 @@ class SqliteDb {
   ~SqliteDb();
 
   absl::Status Exec(const std::string& sql);
+  // The rowid of the last row this connection inserted.
+  int64_t LastInsertRowid() const;
   absl::StatusOr<SqliteStatement> Prepare(const std::string& sql);
 
  private:

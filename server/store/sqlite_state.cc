@@ -2,6 +2,8 @@
 //   1  assignments, rep_load, team_rotation
 //   2  + assignments.score and the waiting-queue index; rotation_credit,
 //      rep_daily, company_owner, catch_up
+//   3  + assignments.sla_due_us (response-time timers) and `events`, the
+//      history of every lead and the change stream (seq is the cursor)
 #include "server/store/sqlite_state.h"
 
 #include "absl/strings/str_cat.h"
@@ -10,7 +12,7 @@
 namespace leadrouter::server {
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr char kTables[] = R"sql(
 CREATE TABLE IF NOT EXISTS assignments (
@@ -23,11 +25,24 @@ CREATE TABLE IF NOT EXISTS assignments (
   routed_at_us INTEGER NOT NULL,
   assignment   BLOB NOT NULL,
   lead         BLOB NOT NULL,
-  score        INTEGER NOT NULL DEFAULT 0
+  score        INTEGER NOT NULL DEFAULT 0,
+  sla_due_us   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS assignments_by_rep ON assignments(rep_id, position);
 CREATE INDEX IF NOT EXISTS assignments_by_team
   ON assignments(team_id, position);
+CREATE INDEX IF NOT EXISTS assignments_by_state
+  ON assignments(state, position);
+CREATE TABLE IF NOT EXISTS events (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  lead_id         TEXT NOT NULL,
+  rep_id          TEXT NOT NULL,
+  previous_rep_id TEXT NOT NULL,
+  team_id         TEXT NOT NULL,
+  at_us           INTEGER NOT NULL,
+  event           BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_lead ON events(lead_id, seq);
 CREATE TABLE IF NOT EXISTS rep_load (
   rep_id     TEXT PRIMARY KEY,
   open_count INTEGER NOT NULL
@@ -63,9 +78,11 @@ CREATE TABLE IF NOT EXISTS catch_up (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr char kWaitingIndex[] =
+constexpr char kPartialIndexes[] =
     "CREATE INDEX IF NOT EXISTS assignments_queued ON assignments(queue) "
-    "WHERE state = 2";
+    "WHERE state = 2; "
+    "CREATE INDEX IF NOT EXISTS assignments_sla_due ON "
+    "assignments(sla_due_us) WHERE sla_due_us > 0";
 
 absl::StatusOr<int> UserVersion(SqliteDb& db) {
   auto q = db.Prepare("PRAGMA user_version");
@@ -136,8 +153,16 @@ absl::Status CreateOrUpgradeSchema(SqliteDb& db) {
   if (*version == 1) {
     if (auto s = UpgradeFrom1(db); !s.ok()) return fail(s);
   }
+  // Versions 1 and 2 had no response-time timers: nothing was due.
+  if (*version == 1 || *version == 2) {
+    if (auto s = db.Exec("ALTER TABLE assignments ADD COLUMN sla_due_us "
+                         "INTEGER NOT NULL DEFAULT 0");
+        !s.ok()) {
+      return fail(s);
+    }
+  }
   if (auto s = db.Exec(kTables); !s.ok()) return fail(s);
-  if (auto s = db.Exec(kWaitingIndex); !s.ok()) return fail(s);
+  if (auto s = db.Exec(kPartialIndexes); !s.ok()) return fail(s);
   if (auto s = db.Exec(absl::StrCat("PRAGMA user_version = ", kSchemaVersion));
       !s.ok()) {
     return fail(s);

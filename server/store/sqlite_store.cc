@@ -1,14 +1,16 @@
 // Schema (server/store/sqlite_state.cc): `assignments` holds one row per lead
 // (the Assignment and the Lead as serialized protos, plus the columns queries
-// filter on); the routing-state tables are updated in the same transaction
-// as the rows that change them, so a restart finds them exactly as
-// acknowledged.
+// filter on); `events` holds every change of every lead. The routing-state
+// tables and the events are written in the same transaction as the rows
+// that change them, so a restart finds them exactly as acknowledged, and the
+// change stream never shows a change that was not stored.
 #include "server/store/sqlite_store.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/log.h"
+#include "server/store/sqlite_rows.h"
 #include "server/store/sqlite_state.h"
 
 namespace leadrouter::server {
@@ -25,6 +28,12 @@ using leadrouter::v1::Assignment;
 
 constexpr char kSelectByLeadId[] =
     "SELECT assignment FROM assignments WHERE lead_id = ?1";
+
+// At most this many waiting leads are offered after one change frees a rep:
+// a freed seat takes one lead, and the periodic drain does the rest.
+constexpr int kMaxOffersPerChange = 64;
+// Leads whose response time lapsed, handled per ExpireDue call.
+constexpr int kMaxExpiriesPerPass = 256;
 
 // Keeps a second process off the same data directory: two writers would
 // each trust their own in-memory state and over-fill reps.
@@ -50,16 +59,12 @@ absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
   return fd;
 }
 
-int64_t RoutedAtMicros(const Assignment& a) {
-  return a.routed_at().seconds() * 1000000 + a.routed_at().nanos() / 1000;
-}
-
-absl::StatusOr<Assignment> ParseAssignment(const std::string& bytes) {
-  Assignment a;
-  if (!a.ParseFromString(bytes)) {
-    return absl::DataLossError("stored assignment does not parse");
-  }
-  return a;
+// When the response time of `a` runs out; 0 when no clock runs.
+int64_t DueMicros(const Assignment& a) {
+  return a.state() == leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED &&
+                 a.has_respond_by()
+             ? std::max<int64_t>(1, Micros(a.respond_by()))
+             : 0;
 }
 
 }  // namespace
@@ -120,6 +125,10 @@ absl::Status SqliteStore::LoadState() {
         {static_cast<int>(q->ColumnInt64(1)), q->ColumnInt64(2),
          q->ColumnText(3)});
   }
+  auto last = lookup_db_.Prepare("SELECT coalesce(max(seq), 0) FROM events");
+  if (!last.ok()) return last.status();
+  if (absl::StatusOr<bool> row = last->Step(); !row.ok()) return row.status();
+  last_event_.store(last->ColumnInt64(0), std::memory_order_release);
   state_ = *std::move(state);
   waiting_ = std::move(waiting);
   return absl::OkStatus();
@@ -129,9 +138,17 @@ void SqliteStore::NoteQueued(const leadrouter::v1::Lead& lead,
                              const Assignment& a) {
   if (a.state() == leadrouter::v1::ASSIGNMENT_STATE_QUEUED &&
       routing::IsWaitingQueue(a.queue())) {
-    waiting_[a.queue()].insert(
-        {lead.score(), RoutedAtMicros(a), lead.id()});
+    waiting_[a.queue()].insert({lead.score(), Micros(a.queued_at()), lead.id()});
   }
+}
+
+void SqliteStore::ForgetQueued(const Assignment& a) {
+  if (a.state() != leadrouter::v1::ASSIGNMENT_STATE_QUEUED) return;
+  auto queue = waiting_.find(a.queue());
+  if (queue == waiting_.end()) return;
+  std::erase_if(queue->second,
+                [&](const Waiting& w) { return w.lead_id == a.lead_id(); });
+  if (queue->second.empty()) waiting_.erase(queue);
 }
 
 absl::StatusOr<std::optional<Assignment>> SqliteStore::Lookup(
@@ -152,6 +169,31 @@ absl::StatusOr<std::optional<Assignment>> SqliteStore::Lookup(
   q.Reset();  // ends the read transaction, so the WAL can be checkpointed
   if (!a.ok()) return a.status();
   return *std::move(a);
+}
+
+absl::StatusOr<std::optional<SqliteStore::StoredLead>> SqliteStore::ReadStored(
+    const std::string& lead_id) {
+  if (!stored_statement_.has_value()) {
+    auto q = lookup_db_.Prepare(
+        "SELECT assignment, lead FROM assignments WHERE lead_id = ?1");
+    if (!q.ok()) return q.status();
+    stored_statement_.emplace(*std::move(q));
+  }
+  SqliteStatement& q = *stored_statement_;
+  q.Reset();
+  q.BindText(1, lead_id);
+  absl::StatusOr<bool> row = q.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  StoredLead stored;
+  const bool parsed = stored.assignment.ParseFromString(q.ColumnBlob(0)) &&
+                      stored.lead.ParseFromString(q.ColumnBlob(1));
+  q.Reset();
+  if (!parsed) {
+    return absl::DataLossError(
+        absl::StrCat("stored lead ", lead_id, " does not parse"));
+  }
+  return stored;
 }
 
 void SqliteStore::Route(const leadrouter::v1::Lead& lead, Decider decide,
@@ -176,15 +218,106 @@ void SqliteStore::Route(const leadrouter::v1::Lead& lead, Decider decide,
     }
     return;
   }
-  routing::Decision decision = decide(state_);
-  routing::ApplyChanges(decision.changes, &state_);
-  NoteQueued(lead, decision.assignment);
+  routing::LeadChange change = decide(state_);
+  routing::ApplyChanges(change.changes, &state_);
+  NoteQueued(lead, change.assignment);
   in_flight_[lead.id()];
-  queued_.push_back({lead, std::move(decision), std::move(done)});
+  queued_.push_back({lead, std::move(change), std::move(done)});
   work_ready_.notify_one();
 }
 
-absl::Status SqliteStore::Commit(const std::vector<PendingRoute>& batch) {
+void SqliteStore::ApplyStoredChange(StoredLead stored,
+                                    routing::LeadChange change,
+                                    RouteCallback done) {
+  routing::ApplyChanges(change.changes, &state_);
+  ForgetQueued(stored.assignment);
+  leadrouter::v1::Lead lead =
+      change.lead.has_value() ? *std::move(change.lead) : std::move(stored.lead);
+  NoteQueued(lead, change.assignment);
+  in_flight_[lead.id()];
+  queued_.push_back(
+      {std::move(lead), std::move(change), std::move(done), /*update=*/true});
+}
+
+void SqliteStore::Change(const std::string& lead_id, LeadChanger change,
+                         QueuedDecider reroute, RouteCallback done) {
+  std::unique_lock lock(mu_);
+  auto refuse = [&](absl::Status s) {
+    lock.unlock();
+    done(std::move(s));
+  };
+  if (closing_) {
+    return refuse(absl::UnavailableError("leadrouterd is shutting down; retry"));
+  }
+  if (in_flight_.contains(lead_id)) {
+    return refuse(absl::AbortedError(absl::StrCat(
+        "lead ", lead_id,
+        " has another change being stored; read it again and retry")));
+  }
+  absl::StatusOr<std::optional<StoredLead>> stored = ReadStored(lead_id);
+  if (!stored.ok()) return refuse(stored.status());
+  if (!stored->has_value()) {
+    return refuse(absl::NotFoundError(
+        absl::StrCat("lead_id: no assignment for lead \"", lead_id, "\"")));
+  }
+  absl::StatusOr<std::optional<routing::LeadChange>> result =
+      change((*stored)->lead, (*stored)->assignment, state_);
+  if (!result.ok()) return refuse(result.status());
+  if (!result->has_value()) {  // nothing to do: the record as it is
+    lock.unlock();
+    done(RouteOutcome{std::move((*stored)->assignment), /*replayed=*/true});
+    return;
+  }
+  std::vector<std::string> freed = (*result)->freed_queues;
+  ApplyStoredChange(**std::move(stored), **std::move(result), std::move(done));
+  if (!freed.empty()) {
+    // A failure here leaves the waiting leads for the periodic drain.
+    DrainLocked(reroute, &freed, kMaxOffersPerChange).IgnoreError();
+  }
+  work_ready_.notify_one();
+}
+
+absl::StatusOr<int> SqliteStore::ExpireDue(absl::Time now, LeadChanger expire,
+                                           QueuedDecider reroute) {
+  std::lock_guard lock(mu_);
+  if (closing_) return 0;
+  std::vector<std::string> due;
+  {
+    auto q = lookup_db_.Prepare(
+        "SELECT lead_id FROM assignments WHERE sla_due_us > 0 AND "
+        "sla_due_us <= ?1 ORDER BY sla_due_us LIMIT ?2");
+    if (!q.ok()) return q.status();
+    q->BindInt64(1, absl::ToUnixMicros(now));
+    q->BindInt64(2, kMaxExpiriesPerPass);
+    while (true) {
+      absl::StatusOr<bool> row = q->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      due.push_back(q->ColumnText(0));
+    }
+  }
+  int changed = 0;
+  std::vector<std::string> freed;
+  for (const std::string& lead_id : due) {
+    if (in_flight_.contains(lead_id)) continue;  // being changed; next pass
+    absl::StatusOr<std::optional<StoredLead>> stored = ReadStored(lead_id);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) continue;
+    absl::StatusOr<std::optional<routing::LeadChange>> result =
+        expire((*stored)->lead, (*stored)->assignment, state_);
+    if (!result.ok() || !result->has_value()) continue;
+    for (const std::string& q : (*result)->freed_queues) freed.push_back(q);
+    ApplyStoredChange(**std::move(stored), **std::move(result), nullptr);
+    ++changed;
+  }
+  if (!freed.empty()) {
+    DrainLocked(reroute, &freed, kMaxOffersPerChange).IgnoreError();
+  }
+  if (changed > 0) work_ready_.notify_one();
+  return changed;
+}
+
+absl::Status SqliteStore::Commit(const std::vector<PendingWrite>& batch) {
   if (auto s = writer_db_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   auto fail = [&](absl::Status s) {
     writer_db_.Exec("ROLLBACK").IgnoreError();
@@ -192,43 +325,83 @@ absl::Status SqliteStore::Commit(const std::vector<PendingRoute>& batch) {
   };
   auto insert = writer_db_.Prepare(
       "INSERT INTO assignments (lead_id, state, rep_id, team_id, queue, "
-      "routed_at_us, assignment, lead, score) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  // A lead leaving a queue keeps its routed_at_us: the time it arrived.
+      "routed_at_us, assignment, lead, score, sla_due_us) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  // A lead changing keeps its routed_at_us: the time it arrived.
   auto update = writer_db_.Prepare(
       "UPDATE assignments SET state = ?2, rep_id = ?3, team_id = ?4, "
-      "queue = ?5, assignment = ?6 WHERE lead_id = ?1");
+      "queue = ?5, assignment = ?6, sla_due_us = ?7, "
+      "lead = coalesce(?8, lead) WHERE lead_id = ?1");
+  auto event = writer_db_.Prepare(
+      "INSERT INTO events (lead_id, rep_id, previous_rep_id, team_id, at_us, "
+      "event) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!insert.ok()) return fail(insert.status());
   if (!update.ok()) return fail(update.status());
+  if (!event.ok()) return fail(event.status());
   StateWriter state(writer_db_);
 
-  for (const PendingRoute& route : batch) {
-    const Assignment& a = route.decision.assignment;
-    SqliteStatement& q = route.update ? *update : *insert;
+  int64_t last_event = 0;
+  bool erased = false;
+  for (const PendingWrite& w : batch) {
+    const Assignment& a = w.change.assignment;
+    SqliteStatement& q = w.update ? *update : *insert;
     q.Reset();
     q.BindText(1, a.lead_id());
     q.BindInt64(2, a.state());
     q.BindText(3, a.rep_id());
     q.BindText(4, a.team_id());
     q.BindText(5, a.queue());
-    if (route.update) {
+    if (w.update) {
       q.BindBlob(6, a.SerializeAsString());
+      q.BindInt64(7, DueMicros(a));
+      if (w.change.lead.has_value() || w.change.scrub_history) {
+        q.BindBlob(8, w.lead.SerializeAsString());
+      }
     } else {
-      q.BindInt64(6, RoutedAtMicros(a));
+      q.BindInt64(6, Micros(a.routed_at()));
       q.BindBlob(7, a.SerializeAsString());
-      q.BindBlob(8, route.lead.SerializeAsString());
-      q.BindInt64(9, route.lead.score());
+      q.BindBlob(8, w.lead.SerializeAsString());
+      q.BindInt64(9, w.lead.score());
+      q.BindInt64(10, DueMicros(a));
     }
     if (auto s = q.Run(); !s.ok()) return fail(s);
-    if (auto s = state.Write(route.decision.changes); !s.ok()) return fail(s);
+    if (auto s = state.Write(w.change.changes); !s.ok()) return fail(s);
+    for (const leadrouter::v1::AssignmentEvent& e : w.change.events) {
+      event->Reset();
+      event->BindText(1, e.lead_id());
+      event->BindText(2, e.rep_id());
+      event->BindText(3, e.previous_rep_id());
+      event->BindText(4, e.team_id());
+      event->BindInt64(5, Micros(e.time()));
+      event->BindBlob(6, e.SerializeAsString());
+      if (auto s = event->Run(); !s.ok()) return fail(s);
+      last_event = writer_db_.LastInsertRowid();
+    }
+    if (w.change.scrub_history) {
+      if (auto s = ScrubEvents(writer_db_, a.lead_id(),
+                               w.change.scrubbed_domain);
+          !s.ok()) {
+        return fail(s);
+      }
+      erased = true;
+    }
   }
   if (auto s = writer_db_.Exec("COMMIT"); !s.ok()) return fail(s);
+  if (last_event > 0) last_event_.store(last_event, std::memory_order_release);
+  if (erased) {
+    // The WAL still holds the pages as they were before the erasure: copy
+    // them into the database and cut the WAL to zero bytes.
+    if (auto s = writer_db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); !s.ok()) {
+      LogError("erasure_checkpoint_failed",
+               {{"error", std::string(s.message())}});
+    }
+  }
   return absl::OkStatus();
 }
 
 void SqliteStore::WriterLoop() {
   while (true) {
-    std::vector<PendingRoute> batch;
+    std::vector<PendingWrite> batch;
     {
       std::unique_lock lock(mu_);
       work_ready_.wait(lock, [&] { return !queued_.empty() || closing_; });
@@ -242,7 +415,7 @@ void SqliteStore::WriterLoop() {
                                   std::memory_order_relaxed);
     }
 
-    std::vector<std::pair<PendingRoute, std::vector<RouteCallback>>> answers;
+    std::vector<std::pair<PendingWrite, std::vector<RouteCallback>>> answers;
     {
       std::lock_guard lock(mu_);
       if (!committed.ok()) {
@@ -252,7 +425,7 @@ void SqliteStore::WriterLoop() {
         // The in-memory state holds this batch's reservations, and every
         // decision queued since was made on top of them: refuse those too,
         // and rebuild the state from what is really stored.
-        for (PendingRoute& later : queued_) batch.push_back(std::move(later));
+        for (PendingWrite& later : queued_) batch.push_back(std::move(later));
         queued_.clear();
         if (auto s = LoadState(); !s.ok()) {
           state_ = routing::RoutingState();
@@ -260,33 +433,30 @@ void SqliteStore::WriterLoop() {
         }
       }
       answers.reserve(batch.size());
-      for (PendingRoute& route : batch) {
-        auto it = in_flight_.find(route.lead.id());
+      for (PendingWrite& w : batch) {
+        auto it = in_flight_.find(w.lead.id());
         std::vector<RouteCallback> retries = std::move(it->second);
         in_flight_.erase(it);
-        answers.emplace_back(std::move(route), std::move(retries));
+        answers.emplace_back(std::move(w), std::move(retries));
       }
     }
     // Answer outside the lock: callbacks finish RPCs.
-    for (auto& [route, retries] : answers) {
+    for (auto& [w, retries] : answers) {
+      Assignment& a = w.change.assignment;
       if (committed.ok()) {
         for (RouteCallback& retry : retries) {
-          retry(RouteOutcome{route.decision.assignment, /*replayed=*/true});
+          retry(RouteOutcome{a, /*replayed=*/true});
         }
-        if (route.update) {
-          const Assignment& a = route.decision.assignment;
-          LogInfo("queued_lead_moved",
-                  {{"lead_id", a.lead_id()},
-                   {"rep_id", a.rep_id()},
-                   {"queue", a.queue()},
-                   {"rule", a.rule_id()}});
+        if (w.update && !w.done) {
+          LogInfo("lead_moved", {{"lead_id", a.lead_id()},
+                                 {"rep_id", a.rep_id()},
+                                 {"queue", a.queue()},
+                                 {"rule", a.rule_id()}});
         }
-        if (route.done) {
-          route.done(RouteOutcome{std::move(route.decision.assignment), false});
-        }
+        if (w.done) w.done(RouteOutcome{std::move(a), false});
       } else {
         for (RouteCallback& retry : retries) retry(committed);
-        if (route.done) route.done(committed);
+        if (w.done) w.done(committed);
       }
     }
   }
@@ -297,116 +467,69 @@ SqliteStore::CommitStats SqliteStore::Stats() const {
           committed_routes_.load(std::memory_order_relaxed)};
 }
 
-routing::RoutingState SqliteStore::Snapshot() {
-  std::lock_guard lock(mu_);
-  return state_;
-}
-
-absl::StatusOr<Assignment> SqliteStore::Get(const std::string& lead_id) {
-  std::lock_guard lock(reader_mu_);
-  auto q = reader_db_.Prepare(kSelectByLeadId);
-  if (!q.ok()) return q.status();
-  q->BindText(1, lead_id);
-  absl::StatusOr<bool> row = q->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
-    return absl::NotFoundError(
-        absl::StrCat("lead_id: no assignment for lead \"", lead_id, "\""));
-  }
-  return ParseAssignment(q->ColumnBlob(0));
-}
-
-absl::StatusOr<AssignmentPage> SqliteStore::List(const AssignmentQuery& query) {
-  std::string sql = "SELECT position, assignment FROM assignments WHERE "
-                    "position > ?1";
-  if (!query.rep_id.empty()) sql += " AND rep_id = ?2";
-  if (!query.team_id.empty()) sql += " AND team_id = ?3";
-  sql += " ORDER BY position LIMIT ?4";
-
-  std::lock_guard lock(reader_mu_);
-  auto q = reader_db_.Prepare(sql);
-  if (!q.ok()) return q.status();
-  q->BindInt64(1, query.after_position);
-  if (!query.rep_id.empty()) q->BindText(2, query.rep_id);
-  if (!query.team_id.empty()) q->BindText(3, query.team_id);
-  q->BindInt64(4, query.limit + 1);  // one more tells whether a page follows
-
-  AssignmentPage page;
-  while (true) {
-    absl::StatusOr<bool> row = q->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    if (static_cast<int>(page.assignments.size()) == query.limit) {
-      page.more = true;
-      break;
-    }
-    absl::StatusOr<Assignment> a = ParseAssignment(q->ColumnBlob(1));
-    if (!a.ok()) return a.status();
-    page.last_position = q->ColumnInt64(0);
-    page.assignments.push_back(*std::move(a));
-  }
-  return page;
-}
-
 absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
-  // A queue whose leads keep staying put is left after this many in a row:
-  // nobody there is eligible, and the next pass tries again.
-  constexpr int kMaxMissesPerQueue = 64;
   // Routing waits while a pass holds the lock, so a pass offers at most this
   // many leads; the next pass starts at the queue after the last one served,
   // so every queue gets its turn.
   constexpr int kMaxOffersPerPass = 512;
   std::lock_guard lock(mu_);
   if (closing_) return 0;
-  if (!waiting_statement_.has_value()) {
-    auto q = lookup_db_.Prepare(
-        "SELECT assignment, lead FROM assignments WHERE lead_id = ?1");
-    if (!q.ok()) return q.status();
-    waiting_statement_.emplace(*std::move(q));
+  absl::StatusOr<int> moved = DrainLocked(decide, nullptr, kMaxOffersPerPass);
+  if (moved.ok() && *moved > 0) work_ready_.notify_one();
+  return moved;
+}
+
+absl::StatusOr<int> SqliteStore::DrainLocked(
+    const QueuedDecider& decide, const std::vector<std::string>* only,
+    int max_offers) {
+  // A queue whose leads keep staying put is left after this many in a row:
+  // nobody there is eligible, and the next pass tries again.
+  constexpr int kMaxMissesPerQueue = 64;
+  std::vector<std::string> queues;
+  if (only != nullptr) {
+    for (const std::string& q : *only) {
+      if (waiting_.contains(q) &&
+          std::find(queues.begin(), queues.end(), q) == queues.end()) {
+        queues.push_back(q);
+      }
+    }
+  } else {
+    auto next = waiting_.upper_bound(drain_after_);
+    for (size_t k = 0; k < waiting_.size(); ++k, ++next) {
+      if (next == waiting_.end()) next = waiting_.begin();
+      queues.push_back(next->first);
+    }
   }
   int moved = 0;
   int offers = 0;
   absl::Status error;  // stops the pass; what moved so far is still stored
   std::vector<std::pair<std::string, Waiting>> arrivals;  // after the loop
-  auto next_queue = waiting_.upper_bound(drain_after_);
-  for (size_t k = 0;
-       k < waiting_.size() && offers < kMaxOffersPerPass && error.ok(); ++k) {
-    if (next_queue == waiting_.end()) next_queue = waiting_.begin();
-    auto& [queue, leads] = *next_queue++;
-    drain_after_ = queue;
+  for (const std::string& queue : queues) {
+    if (offers >= max_offers || !error.ok()) break;
+    if (only == nullptr) drain_after_ = queue;
+    std::set<Waiting>& leads = waiting_[queue];
     int misses = 0;
     for (auto it = leads.begin(); it != leads.end() &&
                                   misses < kMaxMissesPerQueue &&
-                                  offers < kMaxOffersPerPass;) {
+                                  offers < max_offers;) {
       // Not committed yet (or being moved): its row may not exist.
       if (in_flight_.contains(it->lead_id)) {
         ++it;
         continue;
       }
-      SqliteStatement& q = *waiting_statement_;
-      q.Reset();
-      q.BindText(1, it->lead_id);
-      absl::StatusOr<bool> row = q.Step();
-      if (!row.ok()) {
-        error = row.status();
+      absl::StatusOr<std::optional<StoredLead>> stored = ReadStored(it->lead_id);
+      if (!stored.ok()) {
+        error = stored.status();
         break;
       }
-      if (!*row) {  // gone (cannot happen while this process owns the db)
+      if (!stored->has_value()) {  // gone (cannot happen: we own the db)
         it = leads.erase(it);
         continue;
       }
-      Assignment stored;
-      leadrouter::v1::Lead lead;
-      if (!stored.ParseFromString(q.ColumnBlob(0)) ||
-          !lead.ParseFromString(q.ColumnBlob(1))) {
-        error = absl::DataLossError(
-            absl::StrCat("stored lead ", it->lead_id, " does not parse"));
-        break;
-      }
-      q.Reset();
       ++offers;
-      routing::Decision decision = decide(lead, state_);
-      Assignment& a = decision.assignment;
+      routing::LeadChange change =
+          decide((*stored)->lead, (*stored)->assignment, state_);
+      const Assignment& a = change.assignment;
       if (a.state() == leadrouter::v1::ASSIGNMENT_STATE_QUEUED &&
           a.queue() == queue) {
         ++misses;
@@ -414,45 +537,22 @@ absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
         continue;
       }
       misses = 0;
-      *a.mutable_queued_at() = stored.queued_at();
-      routing::ApplyChanges(decision.changes, &state_);
+      routing::ApplyChanges(change.changes, &state_);
       if (a.state() == leadrouter::v1::ASSIGNMENT_STATE_QUEUED &&
           routing::IsWaitingQueue(a.queue())) {
         arrivals.emplace_back(a.queue(), *it);
       }
-      in_flight_[lead.id()];
-      queued_.push_back({std::move(lead), std::move(decision), nullptr,
-                         /*update=*/true});
+      in_flight_[it->lead_id];
+      queued_.push_back({std::move((*stored)->lead), std::move(change),
+                         nullptr, /*update=*/true});
       it = leads.erase(it);
       ++moved;
     }
   }
   for (auto& [queue, waiting] : arrivals) waiting_[queue].insert(waiting);
   std::erase_if(waiting_, [](const auto& q) { return q.second.empty(); });
-  if (moved > 0) work_ready_.notify_one();
   if (!error.ok()) return error;
   return moved;
-}
-
-absl::StatusOr<std::vector<QueueDepth>> SqliteStore::Queues() {
-  std::lock_guard lock(reader_mu_);
-  auto q = reader_db_.Prepare(
-      "SELECT queue, count(*), min(routed_at_us) FROM assignments "
-      "WHERE state = 2 GROUP BY queue ORDER BY queue");
-  if (!q.ok()) return q.status();
-  std::vector<QueueDepth> depths;
-  while (true) {
-    absl::StatusOr<bool> row = q->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    QueueDepth d;
-    d.queue = q->ColumnText(0);
-    if (d.queue.starts_with("team/")) d.team_id = d.queue.substr(5);
-    d.depth = q->ColumnInt64(1);
-    d.oldest_queued_at_us = q->ColumnInt64(2);
-    depths.push_back(std::move(d));
-  }
-  return depths;
 }
 
 void SqliteStore::Close() {

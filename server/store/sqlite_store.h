@@ -1,11 +1,12 @@
 // The embedded store: one SQLite database file in WAL mode inside the data
 // directory, owned by one leadrouterd process (a lock file refuses a second).
 //
-// Routes are group-committed: callers decide under a mutex against the
-// in-memory routing state, queue their row, and one writer thread commits
+// Every write is group-committed: callers decide under a mutex against the
+// in-memory routing state, queue their change, and one writer thread commits
 // everything queued in a single transaction (one fsync for the group), then
 // answers every caller. The in-memory state is exact because this process
-// is the only writer; it is rebuilt from the database at start.
+// is the only writer; it is rebuilt from the database at start. Reads are in
+// sqlite_store_reads.cc.
 //
 //   absl::StatusOr<std::unique_ptr<SqliteStore>> store =
 //       SqliteStore::Open("/var/lib/leadrouter");
@@ -53,6 +54,15 @@ class SqliteStore final : public AssignmentStore {
   absl::StatusOr<leadrouter::v1::Assignment> Get(
       const std::string& lead_id) override;
   absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) override;
+  void Change(const std::string& lead_id, LeadChanger change,
+              QueuedDecider reroute, RouteCallback done) override;
+  absl::StatusOr<int> ExpireDue(absl::Time now, LeadChanger expire,
+                                QueuedDecider reroute) override;
+  absl::StatusOr<std::vector<leadrouter::v1::AssignmentEvent>> Events(
+      const EventQuery& query) override;
+  int64_t LastEventCursor() const override {
+    return last_event_.load(std::memory_order_acquire);
+  }
   absl::StatusOr<int> DrainWaitingQueues(QueuedDecider decide) override;
   absl::StatusOr<std::vector<QueueDepth>> Queues() override;
   void Close() override;
@@ -60,11 +70,17 @@ class SqliteStore final : public AssignmentStore {
   CommitStats Stats() const;
 
  private:
-  struct PendingRoute {
+  struct PendingWrite {
     leadrouter::v1::Lead lead;
-    routing::Decision decision;
-    RouteCallback done;     // null for a lead moved out of a queue
-    bool update = false;    // the lead's row exists: rewrite it
+    routing::LeadChange change;
+    RouteCallback done;       // null for a lead moved by the store itself
+    bool update = false;      // the lead's row exists: rewrite it
+  };
+
+  // A stored lead read under mu_.
+  struct StoredLead {
+    leadrouter::v1::Lead lead;
+    leadrouter::v1::Assignment assignment;
   };
 
   // A lead waiting in a team or rep queue; sorts best score first, then
@@ -86,11 +102,25 @@ class SqliteStore final : public AssignmentStore {
   absl::Status LoadState();
   void NoteQueued(const leadrouter::v1::Lead& lead,
                   const leadrouter::v1::Assignment& a);
+  // Takes the lead out of waiting_ if `a` has it in a waiting queue.
+  void ForgetQueued(const leadrouter::v1::Assignment& a);
   // The stored assignment of `lead_id`, or nullopt. Uses lookup_ (mu_ held).
   absl::StatusOr<std::optional<leadrouter::v1::Assignment>> Lookup(
       const std::string& lead_id);
+  // The stored lead and assignment, or nullopt (mu_ held).
+  absl::StatusOr<std::optional<StoredLead>> ReadStored(
+      const std::string& lead_id);
+  // Applies a change of a stored lead to the state and queues it for the
+  // writer, keeping waiting_ in step (mu_ held).
+  void ApplyStoredChange(StoredLead stored, routing::LeadChange change,
+                         RouteCallback done);
+  // Offers waiting leads to `decide`: every queue in turn, or only the
+  // queues in `only`; at most `max_offers` (mu_ held).
+  absl::StatusOr<int> DrainLocked(const QueuedDecider& decide,
+                                  const std::vector<std::string>* only,
+                                  int max_offers);
   void WriterLoop();
-  absl::Status Commit(const std::vector<PendingRoute>& batch);
+  absl::Status Commit(const std::vector<PendingWrite>& batch);
 
   const int lock_fd_;
   SqliteDb writer_db_;  // the writer thread's connection
@@ -99,13 +129,13 @@ class SqliteStore final : public AssignmentStore {
   std::condition_variable work_ready_;
   SqliteDb lookup_db_;             // guarded by mu_
   std::optional<SqliteStatement> lookup_statement_;  // on lookup_db_; mu_
-  std::optional<SqliteStatement> waiting_statement_;  // on lookup_db_; mu_
+  std::optional<SqliteStatement> stored_statement_;  // on lookup_db_; mu_
   routing::RoutingState state_;    // guarded by mu_
   // Waiting queue name -> its leads in the order they are offered; mu_.
   std::map<std::string, std::set<Waiting>> waiting_;
   // The queue the last drain pass ended at; the next starts after it. mu_.
   std::string drain_after_;
-  std::vector<PendingRoute> queued_;  // decided, not yet committing; mu_
+  std::vector<PendingWrite> queued_;  // decided, not yet committing; mu_
   // Leads queued or committing, with callers that retried meanwhile and
   // wait for the same commit; mu_.
   absl::flat_hash_map<std::string, std::vector<RouteCallback>> in_flight_;
@@ -114,6 +144,7 @@ class SqliteStore final : public AssignmentStore {
   std::mutex reader_mu_;
   SqliteDb reader_db_;  // guarded by reader_mu_
 
+  std::atomic<int64_t> last_event_ = 0;  // cursor of the newest committed
   std::atomic<int64_t> commits_ = 0;
   std::atomic<int64_t> committed_routes_ = 0;
 

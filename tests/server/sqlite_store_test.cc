@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "routing/assignment_lifecycle.h"
 #include "routing/decision.h"
 #include "server/store/sqlite_db.h"
 
@@ -46,7 +47,7 @@ absl::StatusOr<RouteOutcome> RouteNow(AssignmentStore& store,
   store.Route(
       lead,
       [&](const routing::RoutingState& s) {
-        return routing::Decide(table, lead, s, now);
+        return routing::Routed(routing::Decide(table, lead, s, now));
       },
       [&](absl::StatusOr<RouteOutcome> outcome) {
         done.set_value(std::move(outcome));
@@ -175,9 +176,10 @@ TEST(SqliteStoreTest, ADatabaseOfSchemaOneIsUpgradedWithNothingLost) {
     // The waiting lead is offered again, with its score from the lead.
     int offered_score = -1;
     auto moved = (*store)->DrainWaitingQueues(
-        [&](const leadrouter::v1::Lead& lead, const routing::RoutingState&) {
+        [&](const leadrouter::v1::Lead& lead, const leadrouter::v1::Assignment&,
+            const routing::RoutingState&) {
           offered_score = lead.score();
-          routing::Decision d;
+          routing::LeadChange d;
           d.assignment = queued;
           return d;  // still waiting
         });
@@ -194,7 +196,7 @@ TEST(SqliteStoreTest, ADatabaseOfSchemaOneIsUpgradedWithNothingLost) {
   auto version = db->Prepare("PRAGMA user_version");
   ASSERT_TRUE(version.ok());
   ASSERT_TRUE(*version->Step());
-  EXPECT_EQ(version->ColumnInt64(0), 2);
+  EXPECT_EQ(version->ColumnInt64(0), 3);
 }
 
 // Routing waits while a drain pass holds the store, so a pass is bounded;
@@ -204,7 +206,7 @@ TEST(SqliteStoreTest, DrainPassesAreBoundedAndTakeQueuesInTurn) {
   auto store = SqliteStore::Open(TempDir("drain"));
   ASSERT_TRUE(store.ok()) << store.status();
   auto decision = [](const leadrouter::v1::Lead& lead, bool assign) {
-    routing::Decision d;
+    routing::LeadChange d;
     d.assignment.set_lead_id(lead.id());
     if (assign) {
       d.assignment.set_state(leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
@@ -230,6 +232,7 @@ TEST(SqliteStoreTest, DrainPassesAreBoundedAndTakeQueuesInTurn) {
   }
   std::vector<std::string> moved_from;
   auto assign_all = [&](const leadrouter::v1::Lead& lead,
+                        const leadrouter::v1::Assignment&,
                         const routing::RoutingState&) {
     moved_from.push_back(lead.id().substr(0, 6));
     return decision(lead, true);

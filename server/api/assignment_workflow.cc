@@ -1,0 +1,104 @@
+#include "server/api/assignment_workflow.h"
+
+#include <memory>
+#include <optional>
+
+#include "routing/assignment_lifecycle.h"
+#include "routing/lead_validation.h"
+
+namespace leadrouter::server {
+namespace {
+
+using leadrouter::v1::Assignment;
+using leadrouter::v1::Lead;
+using routing::LeadChange;
+using routing::RoutingState;
+using Result = absl::StatusOr<std::optional<LeadChange>>;
+
+// A lifecycle step that always changes something (or fails).
+Result Changed(absl::StatusOr<LeadChange> change) {
+  if (!change.ok()) return change.status();
+  return std::optional<LeadChange>(*std::move(change));
+}
+
+}  // namespace
+
+absl::Status CheckLeadId(const std::string& lead_id) {
+  if (lead_id.empty()) return absl::InvalidArgumentError("lead_id: is required");
+  if (lead_id.size() > routing::kMaxLeadIdBytes) {
+    return absl::InvalidArgumentError("lead_id: is longer than 128 bytes");
+  }
+  return absl::OkStatus();
+}
+
+void AssignmentWorkflow::Accept(const std::string& lead_id,
+                                const std::string& etag, RouteCallback done) {
+  if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
+  auto table = table_.Get();
+  const absl::Time now = clock_();
+  store_.Change(
+      lead_id,
+      [&](const Lead&, const Assignment& stored, const RoutingState&) {
+        return Changed(routing::Accept(stored, etag, now));
+      },
+      Rerouter(table, now), std::move(done));
+}
+
+void AssignmentWorkflow::Reject(const std::string& lead_id,
+                                const std::string& etag,
+                                const std::string& note, RouteCallback done) {
+  if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
+  auto table = table_.Get();
+  const absl::Time now = clock_();
+  store_.Change(
+      lead_id,
+      [&](const Lead& lead, const Assignment& stored,
+          const RoutingState& state) {
+        return Changed(
+            routing::Reject(*table, lead, stored, state, etag, note, now));
+      },
+      Rerouter(table, now), std::move(done));
+}
+
+void AssignmentWorkflow::Close(const std::string& lead_id,
+                               const std::string& etag,
+                               leadrouter::v1::CloseOutcome outcome,
+                               const std::string& note, RouteCallback done) {
+  if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
+  auto table = table_.Get();
+  const absl::Time now = clock_();
+  store_.Change(
+      lead_id,
+      [&](const Lead&, const Assignment& stored, const RoutingState& state) {
+        return Changed(
+            routing::Close(*table, stored, state, etag, outcome, note, now));
+      },
+      Rerouter(table, now), std::move(done));
+}
+
+void AssignmentWorkflow::Erase(const std::string& lead_id, RouteCallback done) {
+  if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
+  auto table = table_.Get();
+  const absl::Time now = clock_();
+  store_.Change(
+      lead_id,
+      [&](const Lead& lead, const Assignment& stored,
+          const RoutingState& state) -> Result {
+        return routing::Erase(*table, lead, stored, state, now);
+      },
+      Rerouter(table, now), std::move(done));
+}
+
+absl::StatusOr<int> AssignmentWorkflow::ExpireResponseTimes() {
+  auto table = table_.Get();
+  const absl::Time now = clock_();
+  return store_.ExpireDue(
+      now,
+      [&](const Lead& lead, const Assignment& stored,
+          const RoutingState& state) -> Result {
+        return routing::ExpireResponseTime(*table, lead, stored, state, now);
+      },
+      Rerouter(table, now));
+}
+
+}  // namespace leadrouter::server

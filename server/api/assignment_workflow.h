@@ -1,0 +1,54 @@
+// What sales tools and privacy tooling do to stored assignments, without
+// gRPC: accept, reject, close, erase, and the response-time clock. Each call
+// takes the routing table once, runs the pure lifecycle step
+// (routing/assignment_lifecycle.h) on the stored record inside the store's
+// transaction, and lets waiting leads take a freed rep in the same commit.
+//
+//   AssignmentWorkflow workflow(current_table, store, absl::Now);
+//   workflow.Accept(lead_id, etag, [](absl::StatusOr<RouteOutcome> r) {...});
+#ifndef LEADROUTER_SERVER_API_ASSIGNMENT_WORKFLOW_H_
+#define LEADROUTER_SERVER_API_ASSIGNMENT_WORKFLOW_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "leadrouter/v1/assignment.pb.h"
+#include "server/api/lead_intake.h"
+#include "server/config/current_table.h"
+#include "server/store/assignment_store.h"
+
+namespace leadrouter::server {
+
+// Thread-safe. Every callback gets the assignment after the change once it
+// is durable, or the error (nothing changed).
+class AssignmentWorkflow {
+ public:
+  AssignmentWorkflow(const CurrentTable& table, AssignmentStore& store,
+                     Clock clock)
+      : table_(table), store_(store), clock_(std::move(clock)) {}
+
+  void Accept(const std::string& lead_id, const std::string& etag,
+              RouteCallback done);
+  void Reject(const std::string& lead_id, const std::string& etag,
+              const std::string& note, RouteCallback done);
+  void Close(const std::string& lead_id, const std::string& etag,
+             leadrouter::v1::CloseOutcome outcome, const std::string& note,
+             RouteCallback done);
+  void Erase(const std::string& lead_id, RouteCallback done);
+
+  // Re-routes or escalates the leads whose response time ran out by now;
+  // returns how many changed.
+  absl::StatusOr<int> ExpireResponseTimes();
+
+ private:
+  const CurrentTable& table_;
+  AssignmentStore& store_;
+  Clock clock_;
+};
+
+// INVALID_ARGUMENT naming `lead_id` unless it is 1 to 128 bytes.
+absl::Status CheckLeadId(const std::string& lead_id);
+
+}  // namespace leadrouter::server
+
+#endif  // LEADROUTER_SERVER_API_ASSIGNMENT_WORKFLOW_H_

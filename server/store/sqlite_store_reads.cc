@@ -1,0 +1,147 @@
+// The embedded store's reads: one reader connection, its own lock, so reads
+// never wait for routing (WAL readers see the last commit).
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "server/store/sqlite_rows.h"
+#include "server/store/sqlite_store.h"
+
+namespace leadrouter::server {
+
+using leadrouter::v1::Assignment;
+using leadrouter::v1::AssignmentEvent;
+
+routing::RoutingState SqliteStore::Snapshot() {
+  std::lock_guard lock(mu_);
+  return state_;
+}
+
+absl::StatusOr<Assignment> SqliteStore::Get(const std::string& lead_id) {
+  std::lock_guard lock(reader_mu_);
+  // One read transaction, so the history matches the assignment.
+  if (auto s = reader_db_.Exec("BEGIN"); !s.ok()) return s;
+  auto result = [&]() -> absl::StatusOr<Assignment> {
+    auto q = reader_db_.Prepare(
+        "SELECT assignment FROM assignments WHERE lead_id = ?1");
+    if (!q.ok()) return q.status();
+    q->BindText(1, lead_id);
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return absl::NotFoundError(
+          absl::StrCat("lead_id: no assignment for lead \"", lead_id, "\""));
+    }
+    absl::StatusOr<Assignment> a = ParseAssignment(q->ColumnBlob(0));
+    if (!a.ok()) return a.status();
+    auto h = reader_db_.Prepare(
+        "SELECT seq, event FROM events WHERE lead_id = ?1 ORDER BY seq");
+    if (!h.ok()) return h.status();
+    h->BindText(1, lead_id);
+    while (true) {
+      absl::StatusOr<bool> event = h->Step();
+      if (!event.ok()) return event.status();
+      if (!*event) break;
+      absl::StatusOr<AssignmentEvent> e =
+          ParseEvent(h->ColumnInt64(0), h->ColumnBlob(1));
+      if (!e.ok()) return e.status();
+      *a->add_history() = *std::move(e);
+    }
+    return a;
+  }();
+  reader_db_.Exec("COMMIT").IgnoreError();
+  return result;
+}
+
+absl::StatusOr<AssignmentPage> SqliteStore::List(const AssignmentQuery& query) {
+  std::string sql = "SELECT position, assignment FROM assignments WHERE "
+                    "position > ?1";
+  if (!query.rep_id.empty()) sql += " AND rep_id = ?2";
+  if (!query.team_id.empty()) sql += " AND team_id = ?3";
+  if (query.state != leadrouter::v1::ASSIGNMENT_STATE_UNSPECIFIED) {
+    sql += " AND state = ?5";
+  }
+  if (query.arrived_from_us != 0) sql += " AND routed_at_us >= ?6";
+  if (query.arrived_until_us != 0) sql += " AND routed_at_us < ?7";
+  sql += " ORDER BY position LIMIT ?4";
+
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(sql);
+  if (!q.ok()) return q.status();
+  q->BindInt64(1, query.after_position);
+  if (!query.rep_id.empty()) q->BindText(2, query.rep_id);
+  if (!query.team_id.empty()) q->BindText(3, query.team_id);
+  q->BindInt64(4, query.limit + 1);  // one more tells whether a page follows
+  if (query.state != leadrouter::v1::ASSIGNMENT_STATE_UNSPECIFIED) {
+    q->BindInt64(5, query.state);
+  }
+  if (query.arrived_from_us != 0) q->BindInt64(6, query.arrived_from_us);
+  if (query.arrived_until_us != 0) q->BindInt64(7, query.arrived_until_us);
+
+  AssignmentPage page;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (static_cast<int>(page.assignments.size()) == query.limit) {
+      page.more = true;
+      break;
+    }
+    absl::StatusOr<Assignment> a = ParseAssignment(q->ColumnBlob(1));
+    if (!a.ok()) return a.status();
+    page.last_position = q->ColumnInt64(0);
+    page.assignments.push_back(*std::move(a));
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<AssignmentEvent>> SqliteStore::Events(
+    const EventQuery& query) {
+  std::string sql = "SELECT seq, event FROM events WHERE seq > ?1";
+  if (!query.rep_id.empty()) {
+    sql += " AND (rep_id = ?2 OR previous_rep_id = ?2)";
+  }
+  if (!query.team_id.empty()) sql += " AND team_id = ?3";
+  sql += " ORDER BY seq LIMIT ?4";
+
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(sql);
+  if (!q.ok()) return q.status();
+  q->BindInt64(1, query.after);
+  if (!query.rep_id.empty()) q->BindText(2, query.rep_id);
+  if (!query.team_id.empty()) q->BindText(3, query.team_id);
+  q->BindInt64(4, query.limit);
+  std::vector<AssignmentEvent> events;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    absl::StatusOr<AssignmentEvent> e =
+        ParseEvent(q->ColumnInt64(0), q->ColumnBlob(1));
+    if (!e.ok()) return e.status();
+    events.push_back(*std::move(e));
+  }
+  return events;
+}
+
+absl::StatusOr<std::vector<QueueDepth>> SqliteStore::Queues() {
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(
+      "SELECT queue, count(*), min(routed_at_us) FROM assignments "
+      "WHERE state = 2 GROUP BY queue ORDER BY queue");
+  if (!q.ok()) return q.status();
+  std::vector<QueueDepth> depths;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    QueueDepth d;
+    d.queue = q->ColumnText(0);
+    if (d.queue.starts_with("team/")) d.team_id = d.queue.substr(5);
+    d.depth = q->ColumnInt64(1);
+    d.oldest_queued_at_us = q->ColumnInt64(2);
+    depths.push_back(std::move(d));
+  }
+  return depths;
+}
+
+}  // namespace leadrouter::server
