@@ -7,11 +7,13 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "routing/absl_string_view.h"
 #include "routing/availability.h"
 #include "routing/iso_codes.h"
 
@@ -238,10 +240,11 @@ class Checker {
       const auto& sla = team.response_sla();
       const std::string path = absl::StrCat("teams[", i, "].response_sla");
       absl::Duration within;
-      if (!absl::ParseDuration(sla.accept_within(), &within)) {
+      if (!ParseConfigDuration(sla.accept_within(), &within)) {
         Error(path + ".accept_within",
               absl::StrCat("\"", sla.accept_within(),
-                           "\" is not a duration such as \"30m\" or \"4h\""));
+                           "\" is not a duration such as \"30m\", \"4h\" "
+                           "or \"2d\""));
       } else if (within < absl::Seconds(1) || within > absl::Hours(24 * 30)) {
         Error(path + ".accept_within",
               absl::StrCat("\"", sla.accept_within(),
@@ -356,6 +359,17 @@ class Checker {
 
 std::vector<ConfigError> ValidateConfig(const RoutingConfig& config) {
   return Checker(config).Run();
+}
+
+bool ParseConfigDuration(std::string_view text, absl::Duration* duration) {
+  int64_t days = 0;
+  if (text.size() > 1 && text.back() == 'd' &&
+      absl::SimpleAtoi(ToAbsl(text.substr(0, text.size() - 1)), &days) &&
+      days >= 0 && days <= 3650) {
+    *duration = absl::Hours(24 * days);
+    return true;
+  }
+  return absl::ParseDuration(ToAbsl(text), duration);
 }
 
 std::string FormatConfigErrors(const std::vector<ConfigError>& errors) {

@@ -8,7 +8,10 @@
 #define LEADROUTER_ROUTING_CONFIG_VALIDATION_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "absl/time/time.h"
 
 #include "leadrouter/v1/config.pb.h"
 
@@ -25,6 +28,10 @@ std::vector<ConfigError> ValidateConfig(
     const leadrouter::v1::RoutingConfig& config);
 
 // "path: message" lines, one per error.
+// A config duration: what absl::ParseDuration reads ("90s", "30m", "4h",
+// "1h30m") or whole days ("2d"). False when it is neither.
+bool ParseConfigDuration(std::string_view text, absl::Duration* duration);
+
 std::string FormatConfigErrors(const std::vector<ConfigError>& errors);
 
 // A stable fingerprint of the config's content: "cfg-" and 16 hex digits.

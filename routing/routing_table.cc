@@ -43,7 +43,7 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Create(
     compiled.team = &team;
     if (team.has_response_sla()) {
       // Validated: parses and is positive.
-      absl::ParseDuration(team.response_sla().accept_within(),
+      ParseConfigDuration(team.response_sla().accept_within(),
                           &compiled.accept_within);
     }
     for (const std::string& member : team.members()) {

@@ -119,6 +119,39 @@ TEST(ConfigValidation, ReportsBadStrategySettingsCapsAndSkills) {
           ErrorAt("teams[1].weights[dora]", "0 is outside 1 to 1000")));
 }
 
+TEST(ConfigValidation, ChecksResponseTimes) {
+  auto config = TestConfig();
+  auto* dach = config.mutable_teams(0)->mutable_response_sla();
+  dach->set_accept_within("soon");
+  dach->set_max_reroutes(11);
+  auto* uk = config.mutable_teams(1)->mutable_response_sla();
+  uk->set_accept_within("45d");
+  uk->mutable_escalate_to()->set_team("dach");
+  EXPECT_THAT(
+      ValidateConfig(config),
+      ElementsAre(
+          ErrorAt("teams[0].response_sla.accept_within",
+                  "\"soon\" is not a duration"),
+          ErrorAt("teams[0].response_sla.max_reroutes",
+                  "11 is outside 0 to 10"),
+          ErrorAt("teams[0].response_sla.escalate_to", "is required"),
+          ErrorAt("teams[1].response_sla.accept_within",
+                  "outside 1s to 30 days"),
+          ErrorAt("teams[1].response_sla.escalate_to.team",
+                  "a named rep or queue, not a team")));
+
+  dach->set_accept_within("2h");
+  dach->set_max_reroutes(2);
+  dach->mutable_escalate_to()->set_queue("nowhere");
+  uk->set_accept_within("90s");
+  uk->mutable_escalate_to()->set_rep("fay");
+  EXPECT_THAT(ValidateConfig(config),
+              ElementsAre(ErrorAt("teams[0].response_sla.escalate_to.queue",
+                                  "unknown queue \"nowhere\"")));
+  dach->mutable_escalate_to()->set_queue("nurture");
+  EXPECT_THAT(ValidateConfig(config), IsEmpty());
+}
+
 TEST(RoutingTable, CreateListsEveryErrorInItsStatus) {
   auto config = TestConfig();
   config.mutable_reps(0)->set_capacity(-1);
