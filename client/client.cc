@@ -71,4 +71,46 @@ absl::StatusOr<v1::ListQueuesResponse> Client::ListQueues(
               request);
 }
 
+absl::StatusOr<v1::Assignment> Client::Accept(
+    const v1::AcceptAssignmentRequest& request) {
+  return Call(assignments_.get(),
+              &v1::AssignmentService::Stub::AcceptAssignment, request);
+}
+
+absl::StatusOr<v1::Assignment> Client::Reject(
+    const v1::RejectAssignmentRequest& request) {
+  return Call(assignments_.get(),
+              &v1::AssignmentService::Stub::RejectAssignment, request);
+}
+
+absl::StatusOr<v1::Assignment> Client::Close(
+    const v1::CloseAssignmentRequest& request) {
+  return Call(assignments_.get(), &v1::AssignmentService::Stub::CloseAssignment,
+              request);
+}
+
+absl::StatusOr<v1::Assignment> Client::Erase(const std::string& lead_id) {
+  v1::EraseLeadRequest request;
+  request.set_lead_id(lead_id);
+  return Call(assignments_.get(), &v1::AssignmentService::Stub::EraseLead,
+              request);
+}
+
+absl::Status Client::Watch(
+    const v1::WatchAssignmentsRequest& request,
+    const std::function<bool(const v1::AssignmentEvent&)>& on_event) {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::AssignmentEvent>> reader =
+      assignments_->WatchAssignments(&context, request);
+  v1::AssignmentEvent event;
+  while (reader->Read(&event)) {
+    if (!on_event(event)) {
+      context.TryCancel();
+      reader->Finish().IgnoreError();
+      return absl::OkStatus();
+    }
+  }
+  return ToAbslStatus(reader->Finish());
+}
+
 }  // namespace leadrouter

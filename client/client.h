@@ -9,6 +9,7 @@
 #ifndef LEADROUTER_CLIENT_CLIENT_H_
 #define LEADROUTER_CLIENT_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,6 +42,24 @@ class Client {
       const v1::ListAssignmentsRequest& request);
   // Leads waiting per queue; `team_id` empty for every queue.
   absl::StatusOr<v1::ListQueuesResponse> ListQueues(const std::string& team_id);
+
+  // The state machine; each returns the assignment after the change.
+  // FAILED_PRECONDITION: the state does not allow it; ABORTED: the etag is
+  // stale (read the assignment again).
+  absl::StatusOr<v1::Assignment> Accept(
+      const v1::AcceptAssignmentRequest& request);
+  absl::StatusOr<v1::Assignment> Reject(
+      const v1::RejectAssignmentRequest& request);
+  absl::StatusOr<v1::Assignment> Close(const v1::CloseAssignmentRequest& request);
+  // GDPR erasure of the lead's personal data.
+  absl::StatusOr<v1::Assignment> Erase(const std::string& lead_id);
+
+  // Streams events to `on_event` until it returns false (then OK) or the
+  // stream ends (its status). No deadline: a watch runs as long as wanted.
+  // To continue after an error, watch again with the last event's cursor.
+  absl::Status Watch(
+      const v1::WatchAssignmentsRequest& request,
+      const std::function<bool(const v1::AssignmentEvent&)>& on_event);
 
  private:
   // One unary call with the configured deadline.

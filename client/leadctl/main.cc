@@ -4,10 +4,14 @@
 //       --products=insights --score=85 --stage=sql
 //   leadctl explain --json='{"id":"L-1","country_code":"GB","stage":"STAGE_SQL"}'
 //   leadctl get L-1001
-//   leadctl list --team=dach --page_size=20
+//   leadctl list --team=dach --state=assigned --page_size=20
+//   leadctl accept L-1001 --etag=1
+//   leadctl close L-1001 --outcome=won --note="signed for 40 seats"
+//   leadctl watch --rep=jonas.weber
 //
 // Exit codes: 0 ok; 1 other error; 2 usage; 3 invalid input
-// (INVALID_ARGUMENT); 4 not found; 5 server unavailable or too slow.
+// (INVALID_ARGUMENT); 4 not found; 5 server unavailable or too slow;
+// 6 conflict: the state does not allow it, or the etag is stale.
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -16,6 +20,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/client.h"
 #include "client/leadctl/render.h"
@@ -47,6 +53,17 @@ ABSL_FLAG(std::string, team, "",
           "list, queues: only this team's assignments or queue.");
 ABSL_FLAG(int, page_size, 50, "list: assignments per page.");
 ABSL_FLAG(std::string, page_token, "", "list: continue from this token.");
+ABSL_FLAG(std::string, state, "",
+          "list: only assignments in this state (assigned, queued, accepted, "
+          "closed).");
+// For the state machine and watch.
+ABSL_FLAG(std::string, etag, "",
+          "accept, reject, close: the etag last read; a stale one is refused.");
+ABSL_FLAG(std::string, note, "", "reject, close: a note for the record.");
+ABSL_FLAG(std::string, outcome, "", "close: won, lost or other.");
+ABSL_FLAG(std::string, cursor, "",
+          "watch: continue after this cursor (printed with every event).");
+ABSL_FLAG(bool, from_start, false, "watch: every stored event from the first.");
 
 namespace {
 
@@ -63,6 +80,9 @@ int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
       return 5;
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAborted:
+      return 6;
     default:
       return 1;
   }
@@ -150,8 +170,27 @@ int Get(leadrouter::Client& client, const std::vector<char*>& args) {
   return 0;
 }
 
+// "accepted" -> ASSIGNMENT_STATE_ACCEPTED; "" -> unspecified.
+template <typename Enum>
+absl::StatusOr<Enum> ParseEnum(const std::string& flag, const std::string& text,
+                               const std::string& prefix,
+                               bool (*parse)(const std::string&, Enum*)) {
+  Enum value{};
+  if (text.empty()) return value;
+  if (!parse(prefix + absl::AsciiStrToUpper(text), &value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": unknown value \"", text, "\""));
+  }
+  return value;
+}
+
 int List(leadrouter::Client& client) {
   leadrouter::v1::ListAssignmentsRequest request;
+  auto state = ParseEnum<leadrouter::v1::AssignmentState>(
+      "state", absl::GetFlag(FLAGS_state), "ASSIGNMENT_STATE_",
+      &leadrouter::v1::AssignmentState_Parse);
+  if (!state.ok()) return Fail(state.status());
+  request.set_state(*state);
   request.set_rep_id(absl::GetFlag(FLAGS_rep));
   request.set_team_id(absl::GetFlag(FLAGS_team));
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
@@ -177,6 +216,67 @@ int Queues(leadrouter::Client& client) {
   return 0;
 }
 
+int PrintAssignment(const absl::StatusOr<leadrouter::v1::Assignment>& a) {
+  if (!a.ok()) return Fail(a.status());
+  std::cout << (Json() ? leadrouter::leadctl::RenderJson(*a)
+                       : leadrouter::leadctl::RenderAssignment(*a, false));
+  return 0;
+}
+
+// accept, reject, close, erase: LEAD_ID is the one argument.
+int Change(leadrouter::Client& client, const std::string& command,
+           const std::vector<char*>& args) {
+  if (args.size() != 3) {
+    std::cerr << "usage: leadctl " << command << " LEAD_ID\n";
+    return kUsage;
+  }
+  const std::string lead_id = args[2];
+  const std::string etag = absl::GetFlag(FLAGS_etag);
+  if (command == "accept") {
+    leadrouter::v1::AcceptAssignmentRequest request;
+    request.set_lead_id(lead_id);
+    request.set_etag(etag);
+    return PrintAssignment(client.Accept(request));
+  }
+  if (command == "reject") {
+    leadrouter::v1::RejectAssignmentRequest request;
+    request.set_lead_id(lead_id);
+    request.set_etag(etag);
+    request.set_note(absl::GetFlag(FLAGS_note));
+    return PrintAssignment(client.Reject(request));
+  }
+  if (command == "close") {
+    auto outcome = ParseEnum<leadrouter::v1::CloseOutcome>(
+        "outcome", absl::GetFlag(FLAGS_outcome), "CLOSE_OUTCOME_",
+        &leadrouter::v1::CloseOutcome_Parse);
+    if (!outcome.ok()) return Fail(outcome.status());
+    leadrouter::v1::CloseAssignmentRequest request;
+    request.set_lead_id(lead_id);
+    request.set_etag(etag);
+    request.set_outcome(*outcome);
+    request.set_note(absl::GetFlag(FLAGS_note));
+    return PrintAssignment(client.Close(request));
+  }
+  return PrintAssignment(client.Erase(lead_id));
+}
+
+// Prints events as they come until interrupted or the stream ends.
+int Watch(leadrouter::Client& client) {
+  leadrouter::v1::WatchAssignmentsRequest request;
+  request.set_rep_id(absl::GetFlag(FLAGS_rep));
+  request.set_team_id(absl::GetFlag(FLAGS_team));
+  request.set_cursor(absl::GetFlag(FLAGS_cursor));
+  request.set_from_start(absl::GetFlag(FLAGS_from_start));
+  absl::Status status =
+      client.Watch(request, [](const leadrouter::v1::AssignmentEvent& e) {
+        std::cout << (Json() ? leadrouter::leadctl::RenderJson(e)
+                             : leadrouter::leadctl::RenderEvent(e))
+                  << std::flush;
+        return true;
+      });
+  return status.ok() ? 0 : Fail(status);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -185,10 +285,15 @@ int main(int argc, char** argv) {
       "  route    route a lead (--id, --country, ... or --json)\n"
       "  explain  show where a lead would go, storing nothing\n"
       "  get ID   show a lead's assignment\n"
-      "  list     list assignments (--rep, --team, --page_size)\n"
+      "  list     list assignments (--rep, --team, --state, --page_size)\n"
       "  queues   leads waiting per queue (--team)\n"
+      "  accept ID           the rep takes the lead on (--etag)\n"
+      "  reject ID           the rep declines; routed again (--note, --etag)\n"
+      "  close ID            --outcome=won|lost|other (--note, --etag)\n"
+      "  erase ID            erase the lead's personal data (GDPR)\n"
+      "  watch    follow changes (--rep, --team, --cursor, --from_start)\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 3 invalid input, 4 not found, "
-      "5 unavailable.");
+      "5 unavailable, 6 conflict (state or stale etag).");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string output = absl::GetFlag(FLAGS_output);
   if (args.size() < 2 || (output != "text" && output != "json")) {
@@ -206,6 +311,11 @@ int main(int argc, char** argv) {
   if (command == "get") return Get(client, args);
   if (command == "list") return List(client);
   if (command == "queues") return Queues(client);
+  if (command == "accept" || command == "reject" || command == "close" ||
+      command == "erase") {
+    return Change(client, command, args);
+  }
+  if (command == "watch") return Watch(client);
   std::cerr << "leadctl: unknown command \"" << command << "\"\n"
             << absl::ProgramUsageMessage() << "\n";
   return kUsage;

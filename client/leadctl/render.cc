@@ -2,27 +2,42 @@
 // "ASSIGNMENT_STATE_ASSIGNED") because people read it.
 #include "client/leadctl/render.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace leadrouter::leadctl {
 namespace {
 
+// The enum value's name after `prefix`, e.g. "ACCEPTED".
+std::string Short(const std::string& name, absl::string_view prefix) {
+  return absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name;
+}
+
 std::string StateName(v1::AssignmentState state) {
-  switch (state) {
-    case v1::ASSIGNMENT_STATE_ASSIGNED:
-      return "ASSIGNED";
-    case v1::ASSIGNMENT_STATE_QUEUED:
-      return "QUEUED";
-    default:
-      return "UNSPECIFIED";
-  }
+  return Short(v1::AssignmentState_Name(state),
+                                    "ASSIGNMENT_STATE_");
+}
+
+std::string OutcomeName(v1::CloseOutcome outcome) {
+  return Short(v1::CloseOutcome_Name(outcome),
+                                 "CLOSE_OUTCOME_");
+}
+
+std::string EventName(v1::AssignmentEventType type) {
+  return Short(v1::AssignmentEventType_Name(type),
+                                        "ASSIGNMENT_EVENT_TYPE_");
 }
 
 std::string Destination(const v1::Assignment& a) {
-  if (a.state() == v1::ASSIGNMENT_STATE_ASSIGNED) {
+  if (a.state() == v1::ASSIGNMENT_STATE_CLOSED) {
+    return absl::StrCat("closed ", OutcomeName(a.close_outcome()),
+                        a.rep_id().empty() ? "" : " by rep " + a.rep_id());
+  }
+  if (!a.rep_id().empty() && a.state() != v1::ASSIGNMENT_STATE_QUEUED) {
     return a.team_id().empty()
                ? absl::StrCat("rep ", a.rep_id())
                : absl::StrCat("rep ", a.rep_id(), " (team ", a.team_id(), ")");
@@ -45,7 +60,25 @@ std::string RenderAssignment(const v1::Assignment& a, bool replayed) {
                                           : "",
                                  "\n");
   const v1::RoutingTrace& trace = a.trace();
-  absl::StrAppend(&out, "  state      ", StateName(a.state()), "\n");
+  absl::StrAppend(&out, "  state      ", StateName(a.state()),
+                  a.erased() ? " (personal data erased)" : "",
+                  a.etag().empty() ? "" : absl::StrCat("   etag ", a.etag()),
+                  "\n");
+  if (a.has_respond_by()) {
+    absl::StrAppend(&out, "  accept by  ", Time(a.respond_by()), "\n");
+  }
+  if (a.has_accepted_at()) {
+    absl::StrAppend(&out, "  accepted   ", Time(a.accepted_at()), "\n");
+  }
+  if (a.has_closed_at()) {
+    absl::StrAppend(&out, "  closed     ", Time(a.closed_at()), "  ",
+                    OutcomeName(a.close_outcome()),
+                    a.close_note().empty() ? "" : ": " + a.close_note(), "\n");
+  }
+  if (a.declined_rep_ids_size() > 0) {
+    absl::StrAppend(&out, "  declined   ",
+                    absl::StrJoin(a.declined_rep_ids(), ", "), "\n");
+  }
   absl::StrAppend(&out, "  rule       ",
                   a.rule_id().empty()
                       ? std::string("(none matched)")
@@ -90,6 +123,32 @@ std::string RenderAssignment(const v1::Assignment& a, bool replayed) {
                             c.detail());
     }
   }
+  if (a.history_size() > 0) {
+    absl::StrAppend(&out, "  history:\n");
+    for (const v1::AssignmentEvent& e : a.history()) {
+      absl::StrAppend(&out, "    ", RenderEvent(e));
+    }
+  }
+  return out;
+}
+
+std::string RenderEvent(const v1::AssignmentEvent& e) {
+  std::string where =
+      !e.rep_id().empty() ? "rep " + e.rep_id()
+      : !e.queue().empty() ? "queue " + e.queue()
+                           : std::string("-");
+  std::string out = absl::StrFormat(
+      "%s  %-10s %-24s %-22s", Time(e.time()), EventName(e.type()),
+      e.lead_id(), where);
+  if (!e.previous_rep_id().empty()) {
+    absl::StrAppend(&out, " from ", e.previous_rep_id());
+  }
+  if (e.close_outcome() != v1::CLOSE_OUTCOME_UNSPECIFIED) {
+    absl::StrAppend(&out, " ", OutcomeName(e.close_outcome()));
+  }
+  if (!e.note().empty()) absl::StrAppend(&out, " \"", e.note(), "\"");
+  if (!e.reason().empty()) absl::StrAppend(&out, "  (", e.reason(), ")");
+  absl::StrAppend(&out, "  [cursor ", e.cursor(), "]\n");
   return out;
 }
 
@@ -113,7 +172,7 @@ std::string RenderAssignmentTable(const v1::ListAssignmentsResponse& page) {
     absl::StrAppendFormat(
         &out, "%-24s %-9s %-20s %-12s %-18s %s\n", a.lead_id(),
         StateName(a.state()),
-        a.state() == v1::ASSIGNMENT_STATE_ASSIGNED ? a.rep_id() : a.queue(),
+        a.state() == v1::ASSIGNMENT_STATE_QUEUED ? a.queue() : a.rep_id(),
         a.team_id().empty() ? "-" : a.team_id(),
         a.rule_id().empty() ? "-" : a.rule_id(), Time(a.routed_at()));
   }

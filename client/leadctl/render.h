@@ -15,6 +15,10 @@ namespace leadrouter::leadctl {
 // Where the lead went, why, and every candidate with its reason.
 std::string RenderAssignment(const v1::Assignment& assignment, bool replayed);
 
+// One line per event: time, type, lead, where it is, who it left, the
+// note and reason, the cursor.
+std::string RenderEvent(const v1::AssignmentEvent& event);
+
 // One line per assignment under a header.
 std::string RenderAssignmentTable(const v1::ListAssignmentsResponse& page);
 

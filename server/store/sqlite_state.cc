@@ -34,7 +34,7 @@ CREATE INDEX IF NOT EXISTS assignments_by_team
 CREATE INDEX IF NOT EXISTS assignments_by_state
   ON assignments(state, position);
 CREATE TABLE IF NOT EXISTS events (
-  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq             INTEGER PRIMARY KEY,
   lead_id         TEXT NOT NULL,
   rep_id          TEXT NOT NULL,
   previous_rep_id TEXT NOT NULL,
