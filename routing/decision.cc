@@ -44,6 +44,7 @@ struct Attempt {
   const CompiledRep* rep = nullptr;  // chosen rep, if any
   std::string named_queue;           // the target was a named queue
   std::string team_id;               // the team that picked, if any
+  const CompiledTeam* team = nullptr;  // that team
   std::string waiting_queue;         // where the lead waits if nobody is
   std::string how;                   // how the rep was picked, for the summary
   bool same_company = false;
@@ -146,6 +147,7 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
   const RoutingState& state = ctx.state;
   Attempt attempt;
   attempt.team_id = team.id();
+  attempt.team = &ct;
   attempt.waiting_queue = absl::StrCat("team/", team.id());
   trace->set_team_id(team.id());
   trace->set_strategy(StrategyName(team.strategy()));
@@ -419,11 +421,10 @@ void Settle(Attempt& attempt, const Context& ctx, Decision* decision) {
     a.set_state(leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
     a.set_rep_id(attempt.rep->rep->id());
     Reserve(*attempt.rep, ctx, &decision->changes);
-    const CompiledTeam* team = attempt.team_id.empty()
-                                   ? nullptr
-                                   : ctx.table.FindTeam(attempt.team_id);
-    if (team != nullptr && team->accept_within > absl::ZeroDuration()) {
-      SetTimestamp(ctx.now + team->accept_within, a.mutable_respond_by());
+    if (attempt.team != nullptr &&
+        attempt.team->accept_within > absl::ZeroDuration()) {
+      SetTimestamp(ctx.now + attempt.team->accept_within,
+                   a.mutable_respond_by());
     }
   } else {
     a.set_state(leadrouter::v1::ASSIGNMENT_STATE_QUEUED);
