@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "routing/timestamps.h"
 
 namespace leadrouter::routing {
 namespace {
@@ -20,16 +21,6 @@ using leadrouter::v1::AssignmentEventType;
 using leadrouter::v1::Lead;
 
 constexpr char kErasedCompany[] = "[erased company]";
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 std::string NextEtag(const Assignment& a) {
   int64_t version = 0;
@@ -126,15 +117,26 @@ void CarryOver(const Assignment& from, Assignment* to) {
   to->set_etag(NextEtag(from));
 }
 
-// Routes a lead again after its rep let go of it (rejection, lapse):
-// `declined` already lists that rep.
+// Routes a lead again after `rep` let go of it (rejection, lapse; `declined`
+// already lists them) and records where it went: REASSIGNED or QUEUED,
+// explained by `why`.
 void RouteAgain(const RoutingTable& table, const Lead& lead,
-                const Assignment& declined, const RoutingState& state,
+                const Assignment& declined, const std::string& rep,
+                std::string_view why, const RoutingState& state,
                 absl::Time now, LeadChange* change) {
   Decision d = Decide(table, lead, state, now, &declined);
   CarryOver(declined, &d.assignment);
   change->assignment = std::move(d.assignment);
   Append(std::move(d.changes), &change->changes);
+  const Assignment& a = change->assignment;
+  AssignmentEvent e = MakeEvent(
+      a.state() == leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED
+          ? leadrouter::v1::ASSIGNMENT_EVENT_TYPE_REASSIGNED
+          : leadrouter::v1::ASSIGNMENT_EVENT_TYPE_QUEUED,
+      a, now);
+  e.set_previous_rep_id(rep);
+  e.set_reason(absl::StrCat(ToAbsl(why), "; ", a.trace().summary()));
+  change->events.push_back(std::move(e));
 }
 
 void ScrubTrace(std::string_view domain, leadrouter::v1::RoutingTrace* trace) {
@@ -225,26 +227,15 @@ absl::StatusOr<LeadChange> Reject(const RoutingTable& table, const Lead& lead,
   Assignment declined = current;
   declined.add_declined_rep_ids(current.rep_id());
 
-  AssignmentEvent rejected =
-      MakeEvent(leadrouter::v1::ASSIGNMENT_EVENT_TYPE_REJECTED, current, now);
+  const std::string why = absl::StrCat("rejected by ", current.rep_id());
+  AssignmentEvent& rejected = change.events.emplace_back(
+      MakeEvent(leadrouter::v1::ASSIGNMENT_EVENT_TYPE_REJECTED, current, now));
   rejected.clear_rep_id();
   rejected.set_previous_rep_id(current.rep_id());
   rejected.set_note(std::string(note));
-  rejected.set_reason(absl::StrCat("rejected by ", current.rep_id()));
-
-  RouteAgain(table, lead, declined, state, now, &change);
-  const Assignment& a = change.assignment;
-  rejected.set_etag(a.etag());
-  AssignmentEvent next = MakeEvent(
-      a.state() == leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED
-          ? leadrouter::v1::ASSIGNMENT_EVENT_TYPE_REASSIGNED
-          : leadrouter::v1::ASSIGNMENT_EVENT_TYPE_QUEUED,
-      a, now);
-  next.set_previous_rep_id(current.rep_id());
-  next.set_reason(absl::StrCat("rejected by ", current.rep_id(), "; ",
-                               a.trace().summary()));
-  change.events.push_back(std::move(rejected));
-  change.events.push_back(std::move(next));
+  rejected.set_reason(why);
+  RouteAgain(table, lead, declined, current.rep_id(), why, state, now, &change);
+  change.events.front().set_etag(change.assignment.etag());
   return change;
 }
 
@@ -325,16 +316,7 @@ std::optional<LeadChange> ExpireResponseTime(const RoutingTable& table,
     change.events.push_back(std::move(e));
     return change;
   }
-  RouteAgain(table, lead, lapsed, state, now, &change);
-  const Assignment& a = change.assignment;
-  AssignmentEvent e = MakeEvent(
-      a.state() == leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED
-          ? leadrouter::v1::ASSIGNMENT_EVENT_TYPE_REASSIGNED
-          : leadrouter::v1::ASSIGNMENT_EVENT_TYPE_QUEUED,
-      a, now);
-  e.set_previous_rep_id(rep);
-  e.set_reason(absl::StrCat(why, "; ", a.trace().summary()));
-  change.events.push_back(std::move(e));
+  RouteAgain(table, lead, lapsed, rep, why, state, now, &change);
   return change;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "routing/company.h"
+#include "routing/timestamps.h"
 
 namespace leadrouter::routing {
 namespace {
@@ -402,12 +403,6 @@ std::string Describe(const Target& target) {
       break;
   }
   return "nothing";
-}
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  ts->set_seconds(micros / 1000000);
-  ts->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
 }
 
 // Fills the assignment and changes from the attempt that decided.

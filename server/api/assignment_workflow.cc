@@ -13,10 +13,10 @@ using leadrouter::v1::Assignment;
 using leadrouter::v1::Lead;
 using routing::LeadChange;
 using routing::RoutingState;
-using Result = absl::StatusOr<std::optional<LeadChange>>;
 
 // A lifecycle step that always changes something (or fails).
-Result Changed(absl::StatusOr<LeadChange> change) {
+absl::StatusOr<std::optional<LeadChange>> Changed(
+    absl::StatusOr<LeadChange> change) {
   if (!change.ok()) return change.status();
   return std::optional<LeadChange>(*std::move(change));
 }
@@ -31,62 +31,63 @@ absl::Status CheckLeadId(const std::string& lead_id) {
   return absl::OkStatus();
 }
 
-void AssignmentWorkflow::Accept(const std::string& lead_id,
-                                const std::string& etag, RouteCallback done) {
+template <typename Step>
+void AssignmentWorkflow::Run(const std::string& lead_id, RouteCallback done,
+                             Step step) {
   if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
-  auto table = table_.Get();
+  // One table and one moment for the whole change, drains included.
+  std::shared_ptr<const routing::RoutingTable> table = table_.Get();
   const absl::Time now = clock_();
   store_.Change(
       lead_id,
-      [&](const Lead&, const Assignment& stored, const RoutingState&) {
-        return Changed(routing::Accept(stored, etag, now));
+      [&](const Lead& lead, const Assignment& stored,
+          const RoutingState& state) -> Result {
+        return step(*table, lead, stored, state, now);
       },
       Rerouter(table, now), std::move(done));
+}
+
+void AssignmentWorkflow::Accept(const std::string& lead_id,
+                                const std::string& etag, RouteCallback done) {
+  Run(lead_id, std::move(done),
+      [&](const routing::RoutingTable&, const Lead&, const Assignment& stored,
+          const RoutingState&, absl::Time now) {
+        return Changed(routing::Accept(stored, etag, now));
+      });
 }
 
 void AssignmentWorkflow::Reject(const std::string& lead_id,
                                 const std::string& etag,
                                 const std::string& note, RouteCallback done) {
-  if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
-  auto table = table_.Get();
-  const absl::Time now = clock_();
-  store_.Change(
-      lead_id,
-      [&](const Lead& lead, const Assignment& stored,
-          const RoutingState& state) {
+  Run(lead_id, std::move(done),
+      [&](const routing::RoutingTable& table, const Lead& lead,
+          const Assignment& stored, const RoutingState& state,
+          absl::Time now) {
         return Changed(
-            routing::Reject(*table, lead, stored, state, etag, note, now));
-      },
-      Rerouter(table, now), std::move(done));
+            routing::Reject(table, lead, stored, state, etag, note, now));
+      });
 }
 
 void AssignmentWorkflow::Close(const std::string& lead_id,
                                const std::string& etag,
                                leadrouter::v1::CloseOutcome outcome,
                                const std::string& note, RouteCallback done) {
-  if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
-  auto table = table_.Get();
-  const absl::Time now = clock_();
-  store_.Change(
-      lead_id,
-      [&](const Lead&, const Assignment& stored, const RoutingState& state) {
+  Run(lead_id, std::move(done),
+      [&](const routing::RoutingTable& table, const Lead&,
+          const Assignment& stored, const RoutingState& state,
+          absl::Time now) {
         return Changed(
-            routing::Close(*table, stored, state, etag, outcome, note, now));
-      },
-      Rerouter(table, now), std::move(done));
+            routing::Close(table, stored, state, etag, outcome, note, now));
+      });
 }
 
 void AssignmentWorkflow::Erase(const std::string& lead_id, RouteCallback done) {
-  if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
-  auto table = table_.Get();
-  const absl::Time now = clock_();
-  store_.Change(
-      lead_id,
-      [&](const Lead& lead, const Assignment& stored,
-          const RoutingState& state) -> Result {
-        return routing::Erase(*table, lead, stored, state, now);
-      },
-      Rerouter(table, now), std::move(done));
+  Run(lead_id, std::move(done),
+      [](const routing::RoutingTable& table, const Lead& lead,
+         const Assignment& stored, const RoutingState& state,
+         absl::Time now) -> Result {
+        return routing::Erase(table, lead, stored, state, now);
+      });
 }
 
 absl::StatusOr<int> AssignmentWorkflow::ExpireResponseTimes() {

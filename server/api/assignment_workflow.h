@@ -9,6 +9,7 @@
 #ifndef LEADROUTER_SERVER_API_ASSIGNMENT_WORKFLOW_H_
 #define LEADROUTER_SERVER_API_ASSIGNMENT_WORKFLOW_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -41,6 +42,13 @@ class AssignmentWorkflow {
   absl::StatusOr<int> ExpireResponseTimes();
 
  private:
+  using Result = absl::StatusOr<std::optional<routing::LeadChange>>;
+
+  // Checks the lead id, then runs `step(table, lead, stored, state, now)`
+  // inside the store's change of the lead.
+  template <typename Step>
+  void Run(const std::string& lead_id, RouteCallback done, Step step);
+
   const CurrentTable& table_;
   AssignmentStore& store_;
   Clock clock_;
