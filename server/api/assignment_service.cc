@@ -68,9 +68,13 @@ absl::Status ListInto(AssignmentStore& store,
     return absl::InvalidArgumentError(
         "arrived_before: must be later than arrived_after");
   }
-  const std::string filters =
-      absl::StrCat(request.rep_id(), "\x1f", request.team_id(), "\x1f",
-                   request.state(), "\x1f", *from, "\x1f", *until);
+  // Filters added later extend the fingerprint only when set, so tokens
+  // issued before them stay valid.
+  std::string filters = absl::StrCat(request.rep_id(), "\x1f", request.team_id());
+  if (request.state() != 0 || *from != 0 || *until != 0) {
+    absl::StrAppend(&filters, "\x1f", request.state(), "\x1f", *from, "\x1f",
+                    *until);
+  }
   absl::StatusOr<int64_t> after =
       DecodePageToken(request.page_token(), filters);
   if (!after.ok()) return after.status();

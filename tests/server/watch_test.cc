@@ -90,6 +90,31 @@ TEST_F(WatchTest, AToolThatReconnectsWithItsCursorMissesNothingAndSeesNothingTwi
   EXPECT_EQ(leads.size(), static_cast<size_t>(kLeads));
 }
 
+TEST_F(WatchTest, AConsumerThatDoesNotReadNeitherStallsRoutingNorLosesEvents) {
+  grpc::ClientContext context;
+  v1::WatchAssignmentsRequest request;
+  request.set_team_id("bulk");
+  auto reader = Watch(&context, request);
+  reader->WaitForInitialMetadata();
+  // Far more than one page and than the transport's flow-control window
+  // holds, while the watcher reads nothing.
+  constexpr int kLeads = 3000;
+  for (int i = 0; i < kLeads; ++i) {
+    v1::RouteLeadResponse response;
+    ASSERT_TRUE(Route(MakeLead(absl::StrCat("s-", i), "GB"), &response).ok());
+  }
+  v1::AssignmentEvent event;
+  int64_t last = 0;
+  for (int i = 0; i < kLeads; ++i) {
+    ASSERT_TRUE(reader->Read(&event)) << "after " << i;
+    EXPECT_EQ(event.lead_id(), absl::StrCat("s-", i));
+    EXPECT_GT(Seq(event), last);
+    last = Seq(event);
+  }
+  context.TryCancel();
+  reader->Finish().IgnoreError();
+}
+
 TEST_F(WatchTest, ALiveWatchGetsChangesAsTheyAreStoredFilteredByRep) {
   grpc::ClientContext context;
   v1::WatchAssignmentsRequest request;
