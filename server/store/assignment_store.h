@@ -117,8 +117,9 @@ class AssignmentStore {
   virtual absl::StatusOr<leadrouter::v1::Assignment> Get(
       const std::string& lead_id) = 0;
 
-  // Runs `change` on the stored lead and state, then stores its result with
-  // its events; waiting leads in the change's freed queues are offered to
+  // Runs `change` on the stored lead and state (before Change returns, so it
+  // may refer to the caller's locals), then stores its result with its
+  // events; waiting leads in the change's freed queues are offered to
   // `reroute` in the same transaction. `done` gets the assignment after the
   // change once durable: NOT_FOUND for an unknown lead, ABORTED while
   // another change of the lead is being stored, or `change`'s error.

@@ -231,12 +231,13 @@ void SqliteStore::ApplyStoredChange(StoredLead stored,
                                     RouteCallback done) {
   routing::ApplyChanges(change.changes, &state_);
   ForgetQueued(stored.assignment);
+  const bool rewrite_lead = change.lead.has_value();
   leadrouter::v1::Lead lead =
-      change.lead.has_value() ? *std::move(change.lead) : std::move(stored.lead);
+      rewrite_lead ? *std::move(change.lead) : std::move(stored.lead);
   NoteQueued(lead, change.assignment);
   in_flight_[lead.id()];
-  queued_.push_back(
-      {std::move(lead), std::move(change), std::move(done), /*update=*/true});
+  queued_.push_back({std::move(lead), std::move(change), std::move(done),
+                     /*update=*/true, rewrite_lead});
 }
 
 void SqliteStore::Change(const std::string& lead_id, LeadChanger change,
@@ -354,9 +355,7 @@ absl::Status SqliteStore::Commit(const std::vector<PendingWrite>& batch) {
     if (w.update) {
       q.BindBlob(6, a.SerializeAsString());
       q.BindInt64(7, DueMicros(a));
-      if (w.change.lead.has_value() || w.change.scrub_history) {
-        q.BindBlob(8, w.lead.SerializeAsString());
-      }
+      if (w.rewrite_lead) q.BindBlob(8, w.lead.SerializeAsString());
     } else {
       q.BindInt64(6, Micros(a.routed_at()));
       q.BindBlob(7, a.SerializeAsString());

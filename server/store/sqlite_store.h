@@ -75,6 +75,7 @@ class SqliteStore final : public AssignmentStore {
     routing::LeadChange change;
     RouteCallback done;       // null for a lead moved by the store itself
     bool update = false;      // the lead's row exists: rewrite it
+    bool rewrite_lead = false;  // with update: store `lead` too (erasure)
   };
 
   // A stored lead read under mu_.
