@@ -5,8 +5,8 @@
 // in-memory routing state, queue their change, and one writer thread commits
 // everything queued in a single transaction (one fsync for the group), then
 // answers every caller. The in-memory state is exact because this process
-// is the only writer; it is rebuilt from the database at start. Reads are in
-// sqlite_store_reads.cc.
+// is the only writer; it is rebuilt from the database at start. The group
+// commit is in sqlite_commit.cc, reads in sqlite_store_reads.cc.
 //
 //   absl::StatusOr<std::unique_ptr<SqliteStore>> store =
 //       SqliteStore::Open("/var/lib/leadrouter");
