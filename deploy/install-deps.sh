@@ -8,8 +8,9 @@ packages=(
   g++ cmake ninja-build pkg-config
   protobuf-compiler libprotobuf-dev
   libgrpc++-dev protobuf-compiler-grpc
-  libabsl-dev libyaml-cpp-dev libsqlite3-dev
+  libabsl-dev libyaml-cpp-dev libsqlite3-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev tzdata
+  prometheus            # the server and promtool, for the test suite
 )
 
 missing=()

@@ -5,7 +5,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <exception>
 #include <memory>
+#include <vector>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +15,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "prometheus/exposer.h"
 #include "server/api/assignment_service.h"
 #include "server/api/assignment_workflow.h"
 #include "server/api/lead_intake.h"
@@ -20,6 +23,9 @@
 #include "server/config/config_file.h"
 #include "server/config/current_table.h"
 #include "server/log.h"
+#include "server/metrics/metrics.h"
+#include "server/metrics/routing_gauges.h"
+#include "server/metrics/rpc_metrics.h"
 #include "server/periodic_pass.h"
 #include "server/store/sqlite_store.h"
 
@@ -50,7 +56,12 @@ int RunDaemon(const DaemonOptions& options) {
   LogInfo("config_loaded", {{"config", options.config_path},
                             {"version", (*table)->version()}});
 
-  auto store = SqliteStore::Open(options.data_dir);
+  Metrics metrics;
+  metrics.ConfigLoaded((*table)->version(), absl::Now());
+  auto store = SqliteStore::Open(
+      options.data_dir, [&metrics](absl::Duration took, int changes) {
+        metrics.CommitTook(took, changes);
+      });
   if (!store.ok()) {
     LogError("store_unavailable",
              {{"data_dir", options.data_dir},
@@ -58,14 +69,39 @@ int RunDaemon(const DaemonOptions& options) {
     return 1;
   }
   CurrentTable current(*table);
-  LeadIntake intake(current, **store, [] { return absl::Now(); });
-  AssignmentWorkflow workflow(current, **store, [] { return absl::Now(); });
+  LeadIntake intake(current, **store, [] { return absl::Now(); }, &metrics);
+  AssignmentWorkflow workflow(current, **store, [] { return absl::Now(); },
+                              &metrics);
+  auto routing_gauges = std::make_shared<RoutingGauges>(current, **store);
+  std::unique_ptr<prometheus::Exposer> exposer;
+  std::string metrics_address = "off";
+  if (!options.metrics_address.empty()) {
+    // civetweb reports a port it cannot bind by throwing.
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(options.metrics_address);
+    } catch (const std::exception& e) {
+      LogError("metrics_listen_failed",
+               {{"address", options.metrics_address}, {"error", e.what()}});
+      (*store)->Close();
+      return 1;
+    }
+    // The exposer holds collectables weakly: they live here.
+    exposer->RegisterCollectable(metrics.registry());
+    exposer->RegisterCollectable(routing_gauges);
+    metrics_address = BoundAddress(options.metrics_address,
+                                   exposer->GetListeningPorts().front());
+  }
   LeadRouterService lead_router(intake);
   AssignmentServiceImpl assignments(**store, workflow);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  std::vector<std::unique_ptr<
+      grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<RpcMetricsFactory>(metrics));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int port = 0;
   builder.AddListeningPort(options.listen_address,
                            grpc::InsecureServerCredentials(), &port);
@@ -83,6 +119,7 @@ int RunDaemon(const DaemonOptions& options) {
                               [&] { return workflow.ExpireResponseTimes(); });
   server->GetHealthCheckService()->SetServingStatus(true);
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
+                      {"metrics", metrics_address},
                       {"data_dir", options.data_dir}});
 
   std::thread signal_waiter([&] {
@@ -103,6 +140,7 @@ int RunDaemon(const DaemonOptions& options) {
   server.reset();
   drainer.Stop();
   response_clock.Stop();
+  exposer.reset();  // no scrape reads the store after this
   (*store)->Close();
   LogInfo("stopped");
   return 0;

@@ -22,6 +22,8 @@ struct DaemonOptions {
   absl::Duration queue_interval = absl::Seconds(1);
   // How often assignments are checked for a lapsed response time.
   absl::Duration sla_interval = absl::Seconds(1);
+  // HTTP address of the Prometheus /metrics endpoint; empty: none.
+  std::string metrics_address = "127.0.0.1:9464";
 };
 
 // The process exit code: 0 after a clean drain, 1 when start-up failed.

@@ -25,6 +25,10 @@ ABSL_FLAG(absl::Duration, sla_interval, absl::Seconds(1),
           "How often assigned leads are checked against their team's "
           "response time (response_sla), to re-route or escalate them.");
 
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "host:port of the Prometheus /metrics HTTP endpoint (port 0 picks "
+          "a free port; empty turns it off).");
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "leadrouterd --config=routing.yaml [--listen=host:port] "
@@ -37,6 +41,7 @@ int main(int argc, char** argv) {
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.queue_interval = absl::GetFlag(FLAGS_queue_interval);
   options.sla_interval = absl::GetFlag(FLAGS_sla_interval);
+  options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   if (options.queue_interval <= absl::ZeroDuration()) {
     std::fprintf(stderr, "leadrouterd: --queue_interval must be positive\n");
     return 2;

@@ -97,7 +97,16 @@ absl::StatusOr<int> AssignmentWorkflow::ExpireResponseTimes() {
       now,
       [&](const Lead& lead, const Assignment& stored,
           const RoutingState& state) -> Result {
-        return routing::ExpireResponseTime(*table, lead, stored, state, now);
+        std::optional<LeadChange> change =
+            routing::ExpireResponseTime(*table, lead, stored, state, now);
+        if (metrics_ != nullptr && change.has_value() &&
+            !change->events.empty()) {
+          metrics_->ResponseTimeLapsed(
+              stored.team_id(),
+              change->events.back().type() ==
+                  leadrouter::v1::ASSIGNMENT_EVENT_TYPE_ESCALATED);
+        }
+        return change;
       },
       Rerouter(table, now));
 }

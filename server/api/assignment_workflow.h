@@ -24,9 +24,13 @@ namespace leadrouter::server {
 // is durable, or the error (nothing changed).
 class AssignmentWorkflow {
  public:
+  // `metrics` may be null (tests).
   AssignmentWorkflow(const CurrentTable& table, AssignmentStore& store,
-                     Clock clock)
-      : table_(table), store_(store), clock_(std::move(clock)) {}
+                     Clock clock, Metrics* metrics = nullptr)
+      : table_(table),
+        store_(store),
+        clock_(std::move(clock)),
+        metrics_(metrics) {}
 
   void Accept(const std::string& lead_id, const std::string& etag,
               RouteCallback done);
@@ -52,6 +56,7 @@ class AssignmentWorkflow {
   const CurrentTable& table_;
   AssignmentStore& store_;
   Clock clock_;
+  Metrics* metrics_;
 };
 
 // INVALID_ARGUMENT naming `lead_id` unless it is 1 to 128 bytes.

@@ -2,6 +2,8 @@
 // swap never changes a decision half-way.
 #include "server/api/lead_intake.h"
 
+#include <chrono>
+
 #include "routing/assignment_lifecycle.h"
 #include "routing/decision.h"
 #include "routing/lead_validation.h"
@@ -10,15 +12,39 @@ namespace leadrouter::server {
 
 void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
   if (absl::Status valid = routing::ValidateLead(lead); !valid.ok()) {
+    if (metrics_ != nullptr) {
+      metrics_->LeadRouted("", "", Metrics::Outcome::kRejectedInput);
+    }
     done(valid);
     return;
   }
   std::shared_ptr<const routing::RoutingTable> table = table_.Get();
   const absl::Time now = clock_();
+  if (metrics_ != nullptr) {
+    done = [metrics = metrics_, done = std::move(done)](
+               absl::StatusOr<RouteOutcome> outcome) {
+      if (outcome.ok()) {
+        const leadrouter::v1::Assignment& a = outcome->assignment;
+        metrics->LeadRouted(
+            a.rule_id(), a.team_id(),
+            outcome->replayed ? Metrics::Outcome::kReplayed
+            : a.state() == leadrouter::v1::ASSIGNMENT_STATE_QUEUED
+                ? Metrics::Outcome::kQueued
+                : Metrics::Outcome::kAssigned);
+      }
+      done(std::move(outcome));
+    };
+  }
   store_.Route(
       lead,
-      [&lead, table, now](const routing::RoutingState& state) {
-        return routing::Routed(routing::Decide(*table, lead, state, now));
+      [&lead, table, now, metrics = metrics_](const routing::RoutingState& state) {
+        const auto start = std::chrono::steady_clock::now();
+        routing::Decision decision = routing::Decide(*table, lead, state, now);
+        if (metrics != nullptr) {
+          metrics->DecisionTook(
+              absl::FromChrono(std::chrono::steady_clock::now() - start));
+        }
+        return routing::Routed(std::move(decision));
       },
       std::move(done));
 }

@@ -16,6 +16,7 @@
 #include "leadrouter/v1/assignment.pb.h"
 #include "leadrouter/v1/lead.pb.h"
 #include "server/config/current_table.h"
+#include "server/metrics/metrics.h"
 #include "server/store/assignment_store.h"
 
 namespace leadrouter::server {
@@ -25,8 +26,13 @@ using Clock = std::function<absl::Time()>;
 // Thread-safe.
 class LeadIntake {
  public:
-  LeadIntake(const CurrentTable& table, AssignmentStore& store, Clock clock)
-      : table_(table), store_(store), clock_(std::move(clock)) {}
+  // `metrics` may be null (tests, benchmarks).
+  LeadIntake(const CurrentTable& table, AssignmentStore& store, Clock clock,
+             Metrics* metrics = nullptr)
+      : table_(table),
+        store_(store),
+        clock_(std::move(clock)),
+        metrics_(metrics) {}
 
   // Validates and routes; `done` runs once the decision is durable, or with
   // INVALID_ARGUMENT naming the field (nothing stored) or a store error.
@@ -45,6 +51,7 @@ class LeadIntake {
   const CurrentTable& table_;
   AssignmentStore& store_;
   Clock clock_;
+  Metrics* metrics_;
 };
 
 // Routes waiting leads again on `table` at `now` (for the store's drains).

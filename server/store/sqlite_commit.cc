@@ -5,6 +5,7 @@
 // every decision made on top of it is refused too and the in-memory state is
 // rebuilt from the database.
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -117,7 +118,12 @@ void SqliteStore::WriterLoop() {
       if (queued_.empty()) return;  // closing, and nothing left to commit
       batch.swap(queued_);
     }
+    const auto start = std::chrono::steady_clock::now();
     const absl::Status committed = Commit(batch);
+    if (committed.ok() && on_commit_) {
+      on_commit_(absl::FromChrono(std::chrono::steady_clock::now() - start),
+                 static_cast<int>(batch.size()));
+    }
     if (committed.ok()) {
       commits_.fetch_add(1, std::memory_order_relaxed);
       committed_routes_.fetch_add(static_cast<int64_t>(batch.size()),

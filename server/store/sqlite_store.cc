@@ -61,7 +61,7 @@ absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
-    const std::string& data_dir) {
+    const std::string& data_dir, CommitObserver on_commit) {
   absl::StatusOr<int> lock_fd = LockDataDir(data_dir);
   if (!lock_fd.ok()) return lock_fd.status();
   const std::string path = data_dir + "/leadrouter.db";
@@ -84,6 +84,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
       new SqliteStore(*lock_fd, *std::move(writer), *std::move(lookup),
                       *std::move(reader)));
   if (auto s = store->LoadState(); !s.ok()) return s;
+  store->on_commit_ = std::move(on_commit);
   store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
   return store;
 }

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <map>
@@ -27,6 +28,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "server/store/assignment_store.h"
 #include "server/store/sqlite_db.h"
 
@@ -41,10 +43,14 @@ class SqliteStore final : public AssignmentStore {
     int64_t routes = 0;   // new assignments in them
   };
 
+  // Told after every successful commit how long it took and how many
+  // changes it held (for metrics); runs on the writer thread.
+  using CommitObserver = std::function<void(absl::Duration took, int changes)>;
+
   // Creates `data_dir` if needed and opens (or creates) leadrouter.db in it.
   // FAILED_PRECONDITION when another process holds the directory.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
-      const std::string& data_dir);
+      const std::string& data_dir, CommitObserver on_commit = nullptr);
 
   ~SqliteStore() override;
 
@@ -124,6 +130,7 @@ class SqliteStore final : public AssignmentStore {
   absl::Status Commit(const std::vector<PendingWrite>& batch);
 
   const int lock_fd_;
+  CommitObserver on_commit_;  // set before the writer thread starts
   SqliteDb writer_db_;  // the writer thread's connection
 
   std::mutex mu_;

@@ -53,7 +53,8 @@ std::unique_ptr<DaemonProcess> DaemonProcess::Start(
     std::vector<std::string> extra_flags, std::string* log) {
   std::vector<std::string> flags = {"--config=" + config_path,
                                     "--data_dir=" + data_dir,
-                                    "--listen=127.0.0.1:0"};
+                                    "--listen=127.0.0.1:0",
+                                    "--metrics_listen=127.0.0.1:0"};
   flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
   std::unique_ptr<DaemonProcess> d(new DaemonProcess());
   d->pid_ = Spawn(flags, &d->stderr_fd_);
@@ -75,11 +76,16 @@ std::unique_ptr<DaemonProcess> DaemonProcess::Start(
   });
   // Waits for the line {"...","event":"serving","address":"127.0.0.1:N",...}.
   const std::regex serving("\"event\":\"serving\",\"address\":\"([^\"]+)\"");
+  const std::regex metrics_address("\"metrics\":\"([^\"]+)\"");
   std::unique_lock lock(d->mu_);
   const bool started = d->changed_.wait_for(lock, std::chrono::seconds(30), [&] {
     std::smatch match;
     if (std::regex_search(d->log_, match, serving)) {
       d->address_ = match[1];
+      std::smatch metrics;
+      if (std::regex_search(d->log_, metrics, metrics_address)) {
+        d->metrics_address_ = metrics[1];
+      }
       return true;
     }
     return d->eof_;

@@ -33,6 +33,8 @@ class DaemonProcess {
   ~DaemonProcess();
 
   const std::string& address() const { return address_; }
+  // host:port of its Prometheus /metrics endpoint.
+  const std::string& metrics_address() const { return metrics_address_; }
 
   // SIGTERM, then the exit code (or 128 + signal if it died of one).
   int Terminate();
@@ -50,6 +52,7 @@ class DaemonProcess {
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
   std::string address_;
+  std::string metrics_address_;
   std::thread reader_;
   std::mutex mu_;
   std::condition_variable changed_;  // log_ grew or eof_ became true
