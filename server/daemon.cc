@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <exception>
 #include <memory>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "server/metrics/routing_gauges.h"
 #include "server/metrics/rpc_metrics.h"
 #include "server/periodic_pass.h"
+#include "server/service_health.h"
 #include "server/store/sqlite_store.h"
 
 namespace leadrouter::server {
@@ -58,9 +60,15 @@ int RunDaemon(const DaemonOptions& options) {
 
   Metrics metrics;
   metrics.ConfigLoaded((*table)->version(), absl::Now());
+  // Set once the server runs; the store reports every commit to it.
+  std::atomic<ServiceHealth*> health = nullptr;
   auto store = SqliteStore::Open(
-      options.data_dir, [&metrics](absl::Duration took, int changes) {
-        metrics.CommitTook(took, changes);
+      options.data_dir, [&](const absl::Status& status, absl::Duration took,
+                            int changes) {
+        if (status.ok()) metrics.CommitTook(took, changes);
+        if (ServiceHealth* h = health.load()) {
+          status.ok() ? h->StoreWorks() : h->StoreFailed();
+        }
       });
   if (!store.ok()) {
     LogError("store_unavailable",
@@ -113,11 +121,13 @@ int RunDaemon(const DaemonOptions& options) {
     (*store)->Close();
     return 1;
   }
+  ServiceHealth service_health(server->GetHealthCheckService());
+  health = &service_health;  // NOT_SERVING until started
   PeriodicPass drainer("queue_drain", options.queue_interval,
                        [&] { return intake.DrainQueues(); });
   PeriodicPass response_clock("response_time_lapsed", options.sla_interval,
                               [&] { return workflow.ExpireResponseTimes(); });
-  server->GetHealthCheckService()->SetServingStatus(true);
+  service_health.Started();
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
                       {"metrics", metrics_address},
                       {"data_dir", options.data_dir}});
@@ -126,7 +136,7 @@ int RunDaemon(const DaemonOptions& options) {
     int signal = 0;
     sigwait(&signals, &signal);
     LogInfo("draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    server->GetHealthCheckService()->SetServingStatus(false);
+    service_health.Draining();
     lead_router.BeginDrain();
     assignments.BeginDrain();
     // Waits for in-flight calls (each RouteLead ends at its commit), then
@@ -142,6 +152,7 @@ int RunDaemon(const DaemonOptions& options) {
   response_clock.Stop();
   exposer.reset();  // no scrape reads the store after this
   (*store)->Close();
+  health = nullptr;
   LogInfo("stopped");
   return 0;
 }

@@ -120,8 +120,9 @@ void SqliteStore::WriterLoop() {
     }
     const auto start = std::chrono::steady_clock::now();
     const absl::Status committed = Commit(batch);
-    if (committed.ok() && on_commit_) {
-      on_commit_(absl::FromChrono(std::chrono::steady_clock::now() - start),
+    if (on_commit_) {
+      on_commit_(committed,
+                 absl::FromChrono(std::chrono::steady_clock::now() - start),
                  static_cast<int>(batch.size()));
     }
     if (committed.ok()) {

@@ -43,9 +43,11 @@ class SqliteStore final : public AssignmentStore {
     int64_t routes = 0;   // new assignments in them
   };
 
-  // Told after every successful commit how long it took and how many
-  // changes it held (for metrics); runs on the writer thread.
-  using CommitObserver = std::function<void(absl::Duration took, int changes)>;
+  // Told after every commit whether it worked, how long it took and how
+  // many changes it held (for metrics and health); runs on the writer
+  // thread.
+  using CommitObserver = std::function<void(
+      const absl::Status& status, absl::Duration took, int changes)>;
 
   // Creates `data_dir` if needed and opens (or creates) leadrouter.db in it.
   // FAILED_PRECONDITION when another process holds the directory.

@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "sqlite3.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/server/daemon_fixture.h"
@@ -103,6 +104,38 @@ TEST_F(DaemonTest, HealthServiceReportsServing) {
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(health->Check(&context, request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// Another process holds the database's write lock: commits fail, so the
+// service says NOT_SERVING (a load balancer stops sending leads) until a
+// commit works again.
+TEST_F(DaemonTest, HealthTurnsNotServingWhileTheStoreCannotCommit) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  auto status = [&] {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    EXPECT_TRUE(health->Check(&context, request, &response).ok());
+    return response.status();
+  };
+  ASSERT_EQ(status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((data_dir_ + "/leadrouter.db").c_str(), &db),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  v1::RouteLeadResponse response;
+  grpc::Status failed = Route(MakeLead("locked-out", "DE"), &response);
+  EXPECT_FALSE(failed.ok());  // after the store's busy timeout
+  EXPECT_EQ(status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(RouteTo(MakeLead("after-lock", "DE")), "anna");
+  EXPECT_EQ(status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  // The failed lead was not stored: routing it again works.
+  EXPECT_EQ(RouteTo(MakeLead("locked-out", "DE")), "ben");
 }
 
 TEST_F(DaemonTest, ReflectionListsTheServicesForGenericTools) {
