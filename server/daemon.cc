@@ -21,8 +21,10 @@
 #include "server/api/assignment_workflow.h"
 #include "server/api/lead_intake.h"
 #include "server/api/lead_router_service.h"
+#include "server/api/routing_admin_service.h"
 #include "server/config/config_file.h"
 #include "server/config/current_table.h"
+#include "server/config/running_config.h"
 #include "server/log.h"
 #include "server/metrics/metrics.h"
 #include "server/metrics/routing_gauges.h"
@@ -47,6 +49,7 @@ int RunDaemon(const DaemonOptions& options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
 
   auto table = LoadRoutingTable(options.config_path);
@@ -59,7 +62,8 @@ int RunDaemon(const DaemonOptions& options) {
                             {"version", (*table)->version()}});
 
   Metrics metrics;
-  metrics.ConfigLoaded((*table)->version(), absl::Now());
+  const absl::Time loaded_at = absl::Now();
+  metrics.ConfigLoaded((*table)->version(), loaded_at);
   // Set once the server runs; the store reports every commit to it.
   std::atomic<ServiceHealth*> health = nullptr;
   auto store = SqliteStore::Open(
@@ -77,6 +81,12 @@ int RunDaemon(const DaemonOptions& options) {
     return 1;
   }
   CurrentTable current(*table);
+  RunningConfig running_config(
+      current, options.config_path,
+      [&metrics](const std::string& version, absl::Time at) {
+        metrics.ConfigLoaded(version, at);
+      },
+      loaded_at);
   LeadIntake intake(current, **store, [] { return absl::Now(); }, &metrics);
   AssignmentWorkflow workflow(current, **store, [] { return absl::Now(); },
                               &metrics);
@@ -101,6 +111,8 @@ int RunDaemon(const DaemonOptions& options) {
   }
   LeadRouterService lead_router(intake);
   AssignmentServiceImpl assignments(**store, workflow);
+  RoutingAdminService admin(running_config, **store,
+                            [] { return absl::Now(); });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -115,6 +127,7 @@ int RunDaemon(const DaemonOptions& options) {
                            grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&lead_router);
   builder.RegisterService(&assignments);
+  builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     LogError("listen_failed", {{"address", options.listen_address}});
@@ -134,7 +147,10 @@ int RunDaemon(const DaemonOptions& options) {
 
   std::thread signal_waiter([&] {
     int signal = 0;
-    sigwait(&signals, &signal);
+    // SIGHUP re-reads the config file; SIGTERM and SIGINT drain.
+    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+      running_config.ReloadFile().IgnoreError();  // logged either way
+    }
     LogInfo("draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     service_health.Draining();
     lead_router.BeginDrain();

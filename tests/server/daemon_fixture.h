@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "leadrouter/v1/assignment_service.grpc.pb.h"
 #include "leadrouter/v1/lead_router.grpc.pb.h"
+#include "leadrouter/v1/routing_admin.grpc.pb.h"
 #include "tests/server/daemon_process.h"
 
 namespace leadrouter::testing {
@@ -75,6 +76,7 @@ class DaemonTest : public ::testing::Test {
                                    grpc::InsecureChannelCredentials());
     router_ = v1::LeadRouter::NewStub(channel_);
     assignments_ = v1::AssignmentService::NewStub(channel_);
+    admin_ = v1::RoutingAdmin::NewStub(channel_);
   }
 
   grpc::Status Route(const v1::Lead& lead, v1::RouteLeadResponse* response) {
@@ -115,6 +117,7 @@ class DaemonTest : public ::testing::Test {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::LeadRouter::Stub> router_;
   std::unique_ptr<v1::AssignmentService::Stub> assignments_;
+  std::unique_ptr<v1::RoutingAdmin::Stub> admin_;
 };
 
 }  // namespace leadrouter::testing

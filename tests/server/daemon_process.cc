@@ -132,6 +132,8 @@ int DaemonProcess::Terminate() {
 
 void DaemonProcess::SendTerm() { kill(pid_, SIGTERM); }
 
+void DaemonProcess::SendHup() { kill(pid_, SIGHUP); }
+
 void DaemonProcess::Kill() {
   kill(pid_, SIGKILL);
   WaitForExit();

@@ -42,6 +42,8 @@ class DaemonProcess {
   void Kill();
   // Sends SIGTERM without waiting; WaitForExit() collects the exit code.
   void SendTerm();
+  // SIGHUP: re-read the config file.
+  void SendHup();
   int WaitForExit();
   // Everything leadrouterd wrote to stderr so far.
   std::string Log();

@@ -43,6 +43,7 @@ class QueueTest : public DaemonTest {
     // client at shutdown.
     router_.reset();
     assignments_.reset();
+    admin_.reset();
     channel_.reset();
     ASSERT_EQ(daemon_->Terminate(), 0);
     WriteFile(config_path_, config);

@@ -30,6 +30,7 @@ class ResponseTimeTest : public DaemonTest {
     // client at shutdown.
     router_.reset();
     assignments_.reset();
+    admin_.reset();
     channel_.reset();
     ASSERT_EQ(daemon_->Terminate(), 0);
   }
