@@ -52,18 +52,15 @@ int RunDaemon(const DaemonOptions& options) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
 
-  auto table = LoadRoutingTable(options.config_path);
-  if (!table.ok()) {
-    LogError("config_invalid", {{"config", options.config_path},
-                                {"error", std::string(table.status().message())}});
+  auto base_config = LoadConfigFile(options.config_path);
+  if (!base_config.ok()) {
+    LogError("config_invalid",
+             {{"config", options.config_path},
+              {"error", std::string(base_config.status().message())}});
     return 1;
   }
-  LogInfo("config_loaded", {{"config", options.config_path},
-                            {"version", (*table)->version()}});
 
   Metrics metrics;
-  const absl::Time loaded_at = absl::Now();
-  metrics.ConfigLoaded((*table)->version(), loaded_at);
   // Set once the server runs; the store reports every commit to it.
   std::atomic<ServiceHealth*> health = nullptr;
   auto store = SqliteStore::Open(
@@ -80,13 +77,39 @@ int RunDaemon(const DaemonOptions& options) {
               {"error", std::string(store.status().message())}});
     return 1;
   }
+  // The admins' rep overrides apply on top of the file.
+  auto overrides = (*store)->RepOverrides();
+  auto table = overrides.ok()
+                   ? RunningConfig::Compile(*base_config, *overrides)
+                   : absl::StatusOr<std::shared_ptr<const routing::RoutingTable>>(
+                         overrides.status());
+  if (!table.ok()) {
+    LogError("config_invalid",
+             {{"config", options.config_path},
+              {"error", std::string(table.status().message())}});
+    (*store)->Close();
+    return 1;
+  }
+  const absl::Time loaded_at = absl::Now();
+  LogInfo("config_loaded", {{"config", options.config_path},
+                            {"version", (*table)->version()},
+                            {"overrides", absl::StrCat(overrides->size())}});
+  metrics.ConfigLoaded((*table)->version(), loaded_at);
   CurrentTable current(*table);
   RunningConfig running_config(
-      current, options.config_path,
-      [&metrics](const std::string& version, absl::Time at) {
-        metrics.ConfigLoaded(version, at);
-      },
-      loaded_at);
+      current,
+      {.config_path = options.config_path,
+       .base = *std::move(base_config),
+       .overrides = *std::move(overrides),
+       .persist =
+           [&store](const leadrouter::v1::RepOverride& o) {
+             return (*store)->SaveRepOverride(o);
+           },
+       .on_change =
+           [&metrics](const std::string& version, absl::Time at) {
+             metrics.ConfigLoaded(version, at);
+           },
+       .loaded_at = loaded_at});
   LeadIntake intake(current, **store, [] { return absl::Now(); }, &metrics);
   AssignmentWorkflow workflow(current, **store, [] { return absl::Now(); },
                               &metrics);

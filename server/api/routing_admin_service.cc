@@ -17,6 +17,7 @@ grpc::ServerUnaryReactor* RoutingAdminService::GetConfig(
   response->set_version(running.table->version());
   routing::SetTimestamp(running.loaded_at, response->mutable_loaded_at());
   response->set_source(running.source);
+  for (auto& o : running.overrides) *response->add_overrides() = std::move(o);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
@@ -91,6 +92,27 @@ grpc::ServerUnaryReactor* RoutingAdminService::ListReps(
                       s->assigned_today() < s->daily_cap()));
   }
   reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingAdminService::SetRepAvailability(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::SetRepAvailabilityRequest* request,
+    leadrouter::v1::SetRepAvailabilityResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  leadrouter::v1::RepOverride change;
+  change.set_rep_id(request->rep_id());
+  if (request->has_active()) change.set_active(request->active());
+  if (request->has_capacity()) change.set_capacity(request->capacity());
+  absl::StatusOr<leadrouter::v1::RepOverride> set =
+      request->rep_id().empty()
+          ? absl::InvalidArgumentError("rep_id: is required")
+          : config_.SetRepOverride(change, request->clear());
+  if (set.ok()) {
+    *response->mutable_override() = *std::move(set);
+    response->set_version(config_.Get().table->version());
+  }
+  reactor->Finish(ToGrpcStatus(set.status()));
   return reactor;
 }
 

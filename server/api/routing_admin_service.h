@@ -32,6 +32,11 @@ class RoutingAdminService final
       const leadrouter::v1::ListRepsRequest* request,
       leadrouter::v1::ListRepsResponse* response) override;
 
+  grpc::ServerUnaryReactor* SetRepAvailability(
+      grpc::CallbackServerContext* context,
+      const leadrouter::v1::SetRepAvailabilityRequest* request,
+      leadrouter::v1::SetRepAvailabilityResponse* response) override;
+
  private:
   RunningConfig& config_;
   AssignmentStore& store_;

@@ -2,33 +2,53 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/config/config_file.h"
 #include "server/log.h"
 
 namespace leadrouter::server {
 
-RunningConfig::RunningConfig(CurrentTable& current, std::string config_path,
-                             OnChange on_change, absl::Time loaded_at)
-    : current_(current),
-      config_path_(std::move(config_path)),
-      on_change_(std::move(on_change)),
-      loaded_at_(loaded_at),
-      source_("file") {}
+using leadrouter::v1::RepOverride;
+using leadrouter::v1::RoutingConfig;
+
+absl::StatusOr<std::shared_ptr<const routing::RoutingTable>>
+RunningConfig::Compile(const RoutingConfig& base,
+                       const std::vector<RepOverride>& overrides) {
+  RoutingConfig effective = base;
+  for (const RepOverride& o : overrides) {
+    for (auto& rep : *effective.mutable_reps()) {
+      if (rep.id() != o.rep_id()) continue;
+      if (o.has_active()) rep.set_active(o.active());
+      if (o.has_capacity()) rep.set_capacity(o.capacity());
+    }
+  }
+  return routing::RoutingTable::Create(std::move(effective));
+}
+
+RunningConfig::RunningConfig(CurrentTable& current, Options options)
+    : current_(current), options_(std::move(options)) {
+  for (RepOverride& o : options_.overrides) overrides_[o.rep_id()] = o;
+  options_.overrides.clear();
+}
+
+std::vector<RepOverride> RunningConfig::OverrideList() const {
+  std::vector<RepOverride> list;
+  for (const auto& [id, o] : overrides_) list.push_back(o);
+  return list;
+}
 
 RunningConfig::Snapshot RunningConfig::Get() const {
   std::lock_guard lock(mu_);
-  return {current_.Get(), loaded_at_, source_};
+  return {current_.Get(), OverrideList(), options_.loaded_at, source_};
 }
 
-absl::StatusOr<RunningConfig::Applied> RunningConfig::Apply(
-    const leadrouter::v1::RoutingConfig& config, bool validate_only,
-    const std::string& source) {
+absl::StatusOr<RunningConfig::Applied> RunningConfig::SwapLocked(
+    const RoutingConfig& base, bool validate_only, const std::string& source) {
   // Compiling checks everything; a failure leaves the running table alone.
   absl::StatusOr<std::shared_ptr<const routing::RoutingTable>> table =
-      routing::RoutingTable::Create(config);
+      Compile(base, OverrideList());
   if (!table.ok()) return table.status();
-  std::lock_guard lock(mu_);
   Applied result;
   result.version = (*table)->version();
   result.previous_version = current_.Get()->version();
@@ -36,36 +56,89 @@ absl::StatusOr<RunningConfig::Applied> RunningConfig::Apply(
     return result;
   }
   current_.Set(*std::move(table));
-  loaded_at_ = absl::Now();
+  options_.base = base;
+  options_.loaded_at = absl::Now();
   source_ = source;
   result.applied = true;
   LogInfo("config_applied", {{"version", result.version},
                              {"previous_version", result.previous_version},
                              {"source", source}});
-  if (on_change_) on_change_(result.version, loaded_at_);
+  if (options_.on_change) options_.on_change(result.version, options_.loaded_at);
   return result;
+}
+
+absl::StatusOr<RunningConfig::Applied> RunningConfig::Apply(
+    const RoutingConfig& config, bool validate_only,
+    const std::string& source) {
+  std::lock_guard lock(mu_);
+  return SwapLocked(config, validate_only, source);
 }
 
 absl::StatusOr<RunningConfig::Applied> RunningConfig::ApplyYaml(
     const std::string& yaml, bool validate_only) {
-  absl::StatusOr<leadrouter::v1::RoutingConfig> config =
-      ParseConfigYaml(yaml, "config.yaml");
+  absl::StatusOr<RoutingConfig> config = ParseConfigYaml(yaml, "config.yaml");
   if (!config.ok()) return config.status();
   return Apply(*config, validate_only);
 }
 
 absl::StatusOr<RunningConfig::Applied> RunningConfig::ReloadFile() {
-  absl::StatusOr<leadrouter::v1::RoutingConfig> config =
-      LoadConfigFile(config_path_);
+  absl::StatusOr<RoutingConfig> config = LoadConfigFile(options_.config_path);
   absl::StatusOr<Applied> applied =
       config.ok() ? Apply(*config, false, "sighup")
                   : absl::StatusOr<Applied>(config.status());
   if (!applied.ok()) {
     LogError("config_reload_refused",
-             {{"config", config_path_},
+             {{"config", options_.config_path},
               {"error", std::string(applied.status().message())}});
   }
   return applied;
+}
+
+absl::StatusOr<RepOverride> RunningConfig::SetRepOverride(
+    const RepOverride& change, bool clear) {
+  std::lock_guard lock(mu_);
+  if (current_.Get()->FindRep(change.rep_id()) == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "rep_id: no rep \"", change.rep_id().substr(0, 64),
+        "\" in the running config"));
+  }
+  if (change.has_capacity() &&
+      (change.capacity() < 0 || change.capacity() > 100000)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "capacity: ", change.capacity(), " is outside 0 to 100000"));
+  }
+  RepOverride merged;
+  merged.set_rep_id(change.rep_id());
+  if (!clear) {
+    if (auto it = overrides_.find(change.rep_id()); it != overrides_.end()) {
+      merged = it->second;
+    }
+    if (change.has_active()) merged.set_active(change.active());
+    if (change.has_capacity()) merged.set_capacity(change.capacity());
+  }
+  const std::map<std::string, RepOverride> before = overrides_;
+  if (merged.has_active() || merged.has_capacity()) {
+    overrides_[merged.rep_id()] = merged;
+  } else {
+    overrides_.erase(merged.rep_id());
+  }
+  absl::StatusOr<std::shared_ptr<const routing::RoutingTable>> table =
+      Compile(options_.base, OverrideList());
+  absl::Status stored =
+      table.ok() ? options_.persist(merged) : table.status();
+  if (!stored.ok()) {
+    overrides_ = before;
+    return stored;
+  }
+  current_.Set(*std::move(table));
+  source_ = "override";
+  options_.loaded_at = absl::Now();
+  LogInfo("rep_override_set", {{"rep_id", merged.rep_id()},
+                               {"version", current_.Get()->version()}});
+  if (options_.on_change) {
+    options_.on_change(current_.Get()->version(), options_.loaded_at);
+  }
+  return merged;
 }
 
 }  // namespace leadrouter::server

@@ -1,22 +1,28 @@
-// The running routing config and the ways to change it: ApplyConfig calls
-// and SIGHUP re-reading the config file. A new config is checked whole and
-// compiled before it is swapped into the CurrentTable, so an invalid one
-// changes nothing and a valid one takes effect for every route that starts
-// after the swap (routes in flight keep the table they took).
+// The running routing config and the ways to change it: ApplyConfig calls,
+// SIGHUP re-reading the config file, and admins' rep overrides (active,
+// capacity) laid on top of whichever config runs. A change is checked whole
+// and compiled before it is swapped into the CurrentTable, so an invalid
+// one changes nothing and a valid one takes effect for every route that
+// starts after the swap (routes in flight keep the table they took).
 //
-//   RunningConfig running(current, config_path, on_change);
-//   absl::StatusOr<RunningConfig::Applied> a = running.Apply(config, false);
+//   auto table = RunningConfig::Compile(base, overrides);
+//   CurrentTable current(*table);
+//   RunningConfig running(current, {path, base, overrides, persist, on_change});
+//   running.Apply(config, /*validate_only=*/false);
 //   running.ReloadFile();  // on SIGHUP
 #ifndef LEADROUTER_SERVER_CONFIG_RUNNING_CONFIG_H_
 #define LEADROUTER_SERVER_CONFIG_RUNNING_CONFIG_H_
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "leadrouter/v1/config.pb.h"
+#include "leadrouter/v1/routing_admin.pb.h"
 #include "server/config/current_table.h"
 
 namespace leadrouter::server {
@@ -30,16 +36,30 @@ class RunningConfig {
     bool applied = false;  // false: validate-only, or the same config
   };
   struct Snapshot {
-    std::shared_ptr<const routing::RoutingTable> table;
+    std::shared_ptr<const routing::RoutingTable> table;  // overrides in
+    std::vector<leadrouter::v1::RepOverride> overrides;
     absl::Time loaded_at;
-    std::string source;  // "file", "apply" or "sighup"
+    std::string source;  // "file", "apply", "sighup" or "override"
   };
-  // Told about every config that was swapped in (for metrics).
-  using OnChange = std::function<void(const std::string& version, absl::Time)>;
+  struct Options {
+    std::string config_path;
+    leadrouter::v1::RoutingConfig base;  // as loaded, without overrides
+    std::vector<leadrouter::v1::RepOverride> overrides;
+    // Stores an override durably (before it takes effect).
+    std::function<absl::Status(const leadrouter::v1::RepOverride&)> persist;
+    // Told about every config that was swapped in (for metrics).
+    std::function<void(const std::string& version, absl::Time)> on_change;
+    absl::Time loaded_at;
+  };
 
-  // `current` already holds the table loaded from `config_path` at start.
-  RunningConfig(CurrentTable& current, std::string config_path,
-                OnChange on_change, absl::Time loaded_at);
+  // `base` with the overrides laid on (overrides of reps it does not have
+  // wait for them), compiled.
+  static absl::StatusOr<std::shared_ptr<const routing::RoutingTable>> Compile(
+      const leadrouter::v1::RoutingConfig& base,
+      const std::vector<leadrouter::v1::RepOverride>& overrides);
+
+  // `current` already holds Compile(options.base, options.overrides).
+  RunningConfig(CurrentTable& current, Options options);
 
   Snapshot Get() const;
 
@@ -53,13 +73,23 @@ class RunningConfig {
   // Re-reads the config file (SIGHUP); an error keeps the running config.
   absl::StatusOr<Applied> ReloadFile();
 
+  // Merges `change` into the rep's override (`clear` drops it), stores it
+  // and swaps in the result. NOT_FOUND for a rep the running config lacks.
+  absl::StatusOr<leadrouter::v1::RepOverride> SetRepOverride(
+      const leadrouter::v1::RepOverride& change, bool clear);
+
  private:
+  std::vector<leadrouter::v1::RepOverride> OverrideList() const;  // mu_
+  // Compiles and swaps in `base` + overrides_ (mu_ held).
+  absl::StatusOr<Applied> SwapLocked(const leadrouter::v1::RoutingConfig& base,
+                                     bool validate_only,
+                                     const std::string& source);
+
   CurrentTable& current_;
-  const std::string config_path_;
-  const OnChange on_change_;
+  Options options_;  // base and overrides as of now; mu_
   mutable std::mutex mu_;
-  absl::Time loaded_at_;  // mu_
-  std::string source_;    // mu_
+  std::map<std::string, leadrouter::v1::RepOverride> overrides_;  // mu_
+  std::string source_ = "file";                                   // mu_
 };
 
 }  // namespace leadrouter::server

@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "leadrouter/v1/assignment.pb.h"
 #include "leadrouter/v1/lead.pb.h"
+#include "leadrouter/v1/routing_admin.pb.h"
 #include "routing/assignment_lifecycle.h"
 #include "routing/routing_state.h"
 
@@ -151,6 +152,14 @@ class AssignmentStore {
   // Every non-empty queue with its depth, by queue name. Counts what is
   // committed.
   virtual absl::StatusOr<std::vector<QueueDepth>> Queues() = 0;
+
+  // The admins' rep overrides, by rep id.
+  virtual absl::StatusOr<std::vector<leadrouter::v1::RepOverride>>
+  RepOverrides() = 0;
+  // Stores a rep's override durably before returning; one with neither
+  // active nor capacity set removes it.
+  virtual absl::Status SaveRepOverride(
+      const leadrouter::v1::RepOverride& override) = 0;
 
   // Refuses new routes with UNAVAILABLE and commits every route already
   // accepted. Idempotent.

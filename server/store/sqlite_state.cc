@@ -3,7 +3,8 @@
 //   2  + assignments.score and the waiting-queue index; rotation_credit,
 //      rep_daily, company_owner, catch_up
 //   3  + assignments.sla_due_us (response-time timers) and `events`, the
-//      history of every lead and the change stream (seq is the cursor)
+//      history of every lead and the change stream (seq is the cursor);
+//      rep_override (admins' availability and capacity overrides)
 #include "server/store/sqlite_state.h"
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +44,10 @@ CREATE TABLE IF NOT EXISTS events (
   event           BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_lead ON events(lead_id, seq);
+CREATE TABLE IF NOT EXISTS rep_override (
+  rep_id   TEXT PRIMARY KEY,
+  override BLOB NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rep_load (
   rep_id     TEXT PRIMARY KEY,
   open_count INTEGER NOT NULL

@@ -72,6 +72,10 @@ class SqliteStore final : public AssignmentStore {
     return last_event_.load(std::memory_order_acquire);
   }
   absl::StatusOr<int> DrainWaitingQueues(QueuedDecider decide) override;
+  absl::StatusOr<std::vector<leadrouter::v1::RepOverride>> RepOverrides()
+      override;
+  absl::Status SaveRepOverride(
+      const leadrouter::v1::RepOverride& override) override;
   absl::StatusOr<std::vector<QueueDepth>> Queues() override;
   void Close() override;
 

@@ -1,5 +1,7 @@
 // The embedded store's reads: one reader connection, its own lock, so reads
-// never wait for routing (WAL readers see the last commit).
+// never wait for routing (WAL readers see the last commit). The admins' rep
+// overrides are written through it too: rare, and not part of routing's
+// group commit.
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -142,6 +144,38 @@ absl::StatusOr<std::vector<QueueDepth>> SqliteStore::Queues() {
     depths.push_back(std::move(d));
   }
   return depths;
+}
+
+absl::StatusOr<std::vector<leadrouter::v1::RepOverride>>
+SqliteStore::RepOverrides() {
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(
+      "SELECT override FROM rep_override ORDER BY rep_id");
+  if (!q.ok()) return q.status();
+  std::vector<leadrouter::v1::RepOverride> overrides;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (!overrides.emplace_back().ParseFromString(q->ColumnBlob(0))) {
+      return absl::DataLossError("stored rep override does not parse");
+    }
+  }
+  return overrides;
+}
+
+absl::Status SqliteStore::SaveRepOverride(
+    const leadrouter::v1::RepOverride& override) {
+  const bool keep = override.has_active() || override.has_capacity();
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(
+      keep ? "INSERT INTO rep_override (rep_id, override) VALUES (?1, ?2) "
+             "ON CONFLICT (rep_id) DO UPDATE SET override = excluded.override"
+           : "DELETE FROM rep_override WHERE rep_id = ?1");
+  if (!q.ok()) return q.status();
+  q->BindText(1, override.rep_id());
+  if (keep) q->BindBlob(2, override.SerializeAsString());
+  return q->Run();
 }
 
 }  // namespace leadrouter::server

@@ -171,5 +171,63 @@ TEST_F(AdminTest, ListRepsShowsLoadCapsAndAvailability) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(AdminTest, ARepOverrideTakesEffectAtOnceAndSurvivesARestart) {
+  const std::string first = Running().version();
+  auto set = [&](v1::SetRepAvailabilityRequest request) {
+    grpc::ClientContext context;
+    v1::SetRepAvailabilityResponse response;
+    grpc::Status status =
+        admin_->SetRepAvailability(&context, request, &response);
+    return std::make_pair(status, response);
+  };
+  v1::SetRepAvailabilityRequest off_sick;
+  off_sick.set_rep_id("anna");
+  off_sick.set_active(false);
+  auto [status, response] = set(off_sick);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.override().active());
+  EXPECT_NE(response.version(), first);
+  v1::RouteLeadResponse routed;
+  ASSERT_TRUE(Route(MakeLead("o-1", "DE"), &routed).ok());
+  EXPECT_EQ(routed.assignment().rep_id(), "ben");
+  for (const auto& c : routed.assignment().trace().candidates()) {
+    if (c.rep_id() == "anna") {
+      EXPECT_EQ(c.pass_over_reason(), v1::PASS_OVER_REASON_INACTIVE);
+    }
+  }
+  ASSERT_EQ(Running().overrides_size(), 1);
+
+  // Durable: a restart (same config file) keeps anna out.
+  router_.reset();
+  assignments_.reset();
+  admin_.reset();
+  channel_.reset();
+  ASSERT_EQ(daemon_->Terminate(), 0);
+  StartDaemon();
+  EXPECT_EQ(Running().version(), response.version());
+  EXPECT_EQ(RouteTo(MakeLead("o-2", "DE")), "ben");
+
+  v1::SetRepAvailabilityRequest back;
+  back.set_rep_id("anna");
+  back.set_clear(true);
+  ASSERT_TRUE(set(back).first.ok());
+  EXPECT_EQ(Running().version(), first);
+  EXPECT_EQ(Running().overrides_size(), 0);
+  EXPECT_EQ(RouteTo(MakeLead("o-3", "DE")), "anna");
+
+  // Bad input names the field and changes nothing.
+  v1::SetRepAvailabilityRequest unknown;
+  unknown.set_rep_id("zed");
+  unknown.set_active(false);
+  EXPECT_EQ(set(unknown).first.error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::SetRepAvailabilityRequest negative;
+  negative.set_rep_id("ben");
+  negative.set_capacity(-1);
+  auto refused = set(negative).first;
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), ::testing::StartsWith("capacity:"));
+  EXPECT_EQ(Running().version(), first);
+}
+
 }  // namespace
 }  // namespace leadrouter::testing
