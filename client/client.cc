@@ -1,6 +1,16 @@
-// Each call gets a fresh context with the configured deadline.
+// One channel per address; calls take the next one in turn. Backoff is
+// "full jitter": a uniform wait up to the capped exponential, so clients
+// that failed together do not retry together.
 #include "client/client.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 
 namespace leadrouter {
@@ -11,40 +21,207 @@ absl::Status ToAbslStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
-}  // namespace
-
-template <typename Stub, typename Request, typename Response>
-absl::StatusOr<Response> Client::Call(
-    Stub* stub,
-    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                 Response*),
-    const Request& request) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
-  Response response;
-  grpc::Status status = (stub->*method)(&context, request, &response);
-  if (!status.ok()) return ToAbslStatus(status);
-  return response;
+absl::StatusOr<v1::RouteLeadResponse> FromStream(
+    const v1::RouteLeadsResponse& r) {
+  if (r.has_error()) {
+    return absl::Status(static_cast<absl::StatusCode>(r.error().code()),
+                        r.error().message());
+  }
+  return r.routed();
 }
 
+}  // namespace
+
+struct Client::Endpoint {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::LeadRouter::Stub> router;
+  std::unique_ptr<v1::AssignmentService::Stub> assignments;
+  std::unique_ptr<v1::RoutingAdmin::Stub> admin;
+};
+
 Client::Client(const ClientOptions& options) : options_(options) {
-  auto channel = grpc::CreateChannel(options.address,
-                                     grpc::InsecureChannelCredentials());
-  router_ = v1::LeadRouter::NewStub(channel);
-  assignments_ = v1::AssignmentService::NewStub(channel);
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls_root_certs;
+    credentials = grpc::SslCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  // gRPC's own reconnect backoff (1 s doubling to 2 min) would let every
+  // retry fail fast long after a restarted server is back: keep it in step
+  // with the call backoff. (Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: that is
+  // also the connect timeout, and a short one aborts slow handshakes.)
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.initial_backoff)));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
+  for (absl::string_view address :
+       absl::StrSplit(options.address, ',', absl::SkipWhitespace())) {
+    auto e = std::make_unique<Endpoint>();
+    e->channel = grpc::CreateCustomChannel(std::string(address), credentials,
+                                           args);
+    e->router = v1::LeadRouter::NewStub(e->channel);
+    e->assignments = v1::AssignmentService::NewStub(e->channel);
+    e->admin = v1::RoutingAdmin::NewStub(e->channel);
+    endpoints_.push_back(std::move(e));
+  }
+  if (endpoints_.empty()) {  // a call then fails with the channel's error
+    auto e = std::make_unique<Endpoint>();
+    e->channel = grpc::CreateChannel("", credentials);
+    e->router = v1::LeadRouter::NewStub(e->channel);
+    e->assignments = v1::AssignmentService::NewStub(e->channel);
+    e->admin = v1::RoutingAdmin::NewStub(e->channel);
+    endpoints_.push_back(std::move(e));
+  }
+}
+
+Client::~Client() = default;
+
+Client::Endpoint& Client::Next() {
+  return *endpoints_[next_.fetch_add(1, std::memory_order_relaxed) %
+                     endpoints_.size()];
+}
+
+void Client::Prepare(grpc::ClientContext& context,
+                     absl::Duration deadline) const {
+  if (deadline > absl::ZeroDuration()) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  }
+  if (!options_.bearer_token.empty()) {
+    context.AddMetadata("authorization", "Bearer " + options_.bearer_token);
+  }
+}
+
+void Client::Backoff(int failures) const {
+  absl::Duration cap = options_.initial_backoff;
+  for (int i = 1; i < failures && cap < options_.max_backoff; ++i) cap *= 2;
+  cap = std::min(cap, options_.max_backoff);
+  thread_local absl::BitGen random;
+  absl::SleepFor(absl::Microseconds(absl::Uniform<int64_t>(
+      absl::IntervalClosed, random, 0, absl::ToInt64Microseconds(cap))));
+}
+
+absl::Status Client::Run(bool retry, const Attempt& attempt) {
+  const int attempts = retry ? std::max(1, options_.max_attempts) : 1;
+  grpc::Status status;
+  for (int n = 1;; ++n) {
+    grpc::ClientContext context;
+    Prepare(context, options_.timeout);
+    // A retry waits (within its deadline) for the server to be reachable
+    // again instead of failing at once while the channel reconnects.
+    if (n > 1) context.set_wait_for_ready(true);
+    status = attempt(Next(), context);
+    // A server that shuts down cancels the calls it had not started yet;
+    // this client never cancels a unary call itself, so CANCELLED means
+    // "not done, or done and unanswered": as safe to repeat as UNAVAILABLE.
+    const bool transient =
+        status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        status.error_code() == grpc::StatusCode::CANCELLED;
+    if (!transient || n >= attempts) break;
+    Backoff(n);
+  }
+  return ToAbslStatus(status);
+}
+
+template <typename Response, typename Fn>
+absl::StatusOr<Response> Client::Unary(bool retry, Fn fn) {
+  Response response;
+  absl::Status status =
+      Run(retry, [&](Endpoint& e, grpc::ClientContext& context) {
+        response.Clear();
+        return fn(e, &context, &response);
+      });
+  if (!status.ok()) return status;
+  return response;
 }
 
 absl::StatusOr<v1::RouteLeadResponse> Client::Route(const v1::Lead& lead) {
   v1::RouteLeadRequest request;
   *request.mutable_lead() = lead;
-  return Call(router_.get(), &v1::LeadRouter::Stub::RouteLead, request);
+  return Unary<v1::RouteLeadResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.router->RouteLead(c, request, r);
+      });
+}
+
+std::vector<absl::StatusOr<v1::RouteLeadResponse>> Client::RouteMany(
+    const std::vector<v1::Lead>& leads, size_t max_in_flight,
+    const std::function<void(size_t,
+                             const absl::StatusOr<v1::RouteLeadResponse>&)>&
+        on_result) {
+  std::vector<absl::StatusOr<v1::RouteLeadResponse>> results(
+      leads.size(), absl::UnknownError("not sent"));
+  max_in_flight = std::max<size_t>(1, max_in_flight);
+  size_t answered = 0;  // results[0, answered) are final
+  int failures = 0;     // broken streams in a row without progress
+  while (answered < leads.size()) {
+    const size_t start = answered;
+    grpc::ClientContext context;
+    // A deadline that grows with the work left.
+    Prepare(context, options_.timeout + absl::Milliseconds(10) *
+                                            static_cast<int64_t>(
+                                                leads.size() - start));
+    if (failures > 0) context.set_wait_for_ready(true);  // a resend
+    auto stream = Next().router->RouteLeads(&context);
+    std::mutex mu;
+    std::condition_variable room;
+    bool reading_done = false;
+    std::thread writer([&] {
+      for (size_t i = start; i < leads.size(); ++i) {
+        {
+          std::unique_lock lock(mu);
+          room.wait(lock, [&] {
+            return reading_done || i - answered < max_in_flight;
+          });
+          if (reading_done) break;
+        }
+        v1::RouteLeadRequest request;
+        *request.mutable_lead() = leads[i];
+        if (!stream->Write(request)) break;
+      }
+      stream->WritesDone();
+    });
+    v1::RouteLeadsResponse response;
+    while (stream->Read(&response)) {
+      std::lock_guard lock(mu);
+      results[answered] = FromStream(response);
+      if (on_result) on_result(answered, results[answered]);
+      ++answered;
+      room.notify_all();
+    }
+    {
+      std::lock_guard lock(mu);
+      reading_done = true;
+      room.notify_all();
+    }
+    writer.join();
+    const grpc::Status status = stream->Finish();
+    if (answered == leads.size()) break;
+    failures = answered > start ? 1 : failures + 1;
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        failures < std::max(1, options_.max_attempts)) {
+      Backoff(failures);
+      continue;  // resend what has no answer: routing is idempotent
+    }
+    for (size_t i = answered; i < leads.size(); ++i) {
+      results[i] = status.ok() ? absl::InternalError("stream ended early")
+                               : ToAbslStatus(status);
+      if (on_result) on_result(i, results[i]);
+    }
+    break;
+  }
+  return results;
 }
 
 absl::StatusOr<v1::Assignment> Client::Explain(const v1::Lead& lead) {
   v1::ExplainRouteRequest request;
   *request.mutable_lead() = lead;
-  auto response =
-      Call(router_.get(), &v1::LeadRouter::Stub::ExplainRoute, request);
+  auto response = Unary<v1::ExplainRouteResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.router->ExplainRoute(c, request, r);
+      });
   if (!response.ok()) return response.status();
   return response->assignment();
 }
@@ -53,64 +230,142 @@ absl::StatusOr<v1::Assignment> Client::GetAssignment(
     const std::string& lead_id) {
   v1::GetAssignmentRequest request;
   request.set_lead_id(lead_id);
-  return Call(assignments_.get(), &v1::AssignmentService::Stub::GetAssignment,
-              request);
+  return Unary<v1::Assignment>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.assignments->GetAssignment(c, request, r);
+      });
 }
 
 absl::StatusOr<v1::ListAssignmentsResponse> Client::ListAssignments(
     const v1::ListAssignmentsRequest& request) {
-  return Call(assignments_.get(),
-              &v1::AssignmentService::Stub::ListAssignments, request);
+  return Unary<v1::ListAssignmentsResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.assignments->ListAssignments(c, request, r);
+      });
+}
+
+absl::Status Client::ForEachAssignment(
+    v1::ListAssignmentsRequest request,
+    const std::function<bool(const v1::Assignment&)>& each) {
+  while (true) {
+    absl::StatusOr<v1::ListAssignmentsResponse> page = ListAssignments(request);
+    if (!page.ok()) return page.status();
+    for (const v1::Assignment& a : page->assignments()) {
+      if (!each(a)) return absl::OkStatus();
+    }
+    if (page->next_page_token().empty()) return absl::OkStatus();
+    request.set_page_token(page->next_page_token());
+  }
 }
 
 absl::StatusOr<v1::ListQueuesResponse> Client::ListQueues(
     const std::string& team_id) {
   v1::ListQueuesRequest request;
   request.set_team_id(team_id);
-  return Call(assignments_.get(), &v1::AssignmentService::Stub::ListQueues,
-              request);
+  return Unary<v1::ListQueuesResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.assignments->ListQueues(c, request, r);
+      });
 }
 
 absl::StatusOr<v1::Assignment> Client::Accept(
     const v1::AcceptAssignmentRequest& request) {
-  return Call(assignments_.get(),
-              &v1::AssignmentService::Stub::AcceptAssignment, request);
+  return Unary<v1::Assignment>(
+      false, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.assignments->AcceptAssignment(c, request, r);
+      });
 }
 
 absl::StatusOr<v1::Assignment> Client::Reject(
     const v1::RejectAssignmentRequest& request) {
-  return Call(assignments_.get(),
-              &v1::AssignmentService::Stub::RejectAssignment, request);
+  return Unary<v1::Assignment>(
+      false, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.assignments->RejectAssignment(c, request, r);
+      });
 }
 
 absl::StatusOr<v1::Assignment> Client::Close(
     const v1::CloseAssignmentRequest& request) {
-  return Call(assignments_.get(), &v1::AssignmentService::Stub::CloseAssignment,
-              request);
+  return Unary<v1::Assignment>(
+      false, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.assignments->CloseAssignment(c, request, r);
+      });
 }
 
 absl::StatusOr<v1::Assignment> Client::Erase(const std::string& lead_id) {
   v1::EraseLeadRequest request;
   request.set_lead_id(lead_id);
-  return Call(assignments_.get(), &v1::AssignmentService::Stub::EraseLead,
-              request);
+  return Unary<v1::Assignment>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.assignments->EraseLead(c, request, r);
+      });
 }
 
 absl::Status Client::Watch(
-    const v1::WatchAssignmentsRequest& request,
+    v1::WatchAssignmentsRequest request,
     const std::function<bool(const v1::AssignmentEvent&)>& on_event) {
-  grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<v1::AssignmentEvent>> reader =
-      assignments_->WatchAssignments(&context, request);
-  v1::AssignmentEvent event;
-  while (reader->Read(&event)) {
-    if (!on_event(event)) {
-      context.TryCancel();
-      reader->Finish().IgnoreError();
-      return absl::OkStatus();
+  int failures = 0;
+  while (true) {
+    grpc::ClientContext context;
+    Prepare(context, absl::ZeroDuration());
+    if (failures > 0) context.set_wait_for_ready(true);  // a resume
+    auto reader = Next().assignments->WatchAssignments(&context, request);
+    v1::AssignmentEvent event;
+    bool progressed = false;
+    while (reader->Read(&event)) {
+      progressed = true;
+      // Resume after this event, whatever the request started from.
+      request.set_cursor(event.cursor());
+      request.set_from_start(false);
+      if (!on_event(event)) {
+        context.TryCancel();
+        reader->Finish().IgnoreError();
+        return absl::OkStatus();
+      }
     }
+    const grpc::Status status = reader->Finish();
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      return ToAbslStatus(status);
+    }
+    failures = progressed ? 1 : failures + 1;
+    if (failures >= std::max(1, options_.max_attempts)) {
+      return ToAbslStatus(status);
+    }
+    Backoff(failures);
   }
-  return ToAbslStatus(reader->Finish());
+}
+
+absl::StatusOr<v1::GetConfigResponse> Client::GetConfig() {
+  return Unary<v1::GetConfigResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.admin->GetConfig(c, v1::GetConfigRequest(), r);
+      });
+}
+
+absl::StatusOr<v1::ApplyConfigResponse> Client::ApplyConfig(
+    const v1::ApplyConfigRequest& request) {
+  return Unary<v1::ApplyConfigResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.admin->ApplyConfig(c, request, r);
+      });
+}
+
+absl::StatusOr<v1::ListRepsResponse> Client::ListReps(
+    const std::string& team_id) {
+  v1::ListRepsRequest request;
+  request.set_team_id(team_id);
+  return Unary<v1::ListRepsResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.admin->ListReps(c, request, r);
+      });
+}
+
+absl::StatusOr<v1::SetRepAvailabilityResponse> Client::SetRepAvailability(
+    const v1::SetRepAvailabilityRequest& request) {
+  return Unary<v1::SetRepAvailabilityResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.admin->SetRepAvailability(c, request, r);
+      });
 }
 
 }  // namespace leadrouter
