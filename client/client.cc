@@ -104,12 +104,14 @@ void Client::Backoff(int failures) const {
 }
 
 absl::Status Client::Run(bool retry, const Attempt& attempt) {
+  // The deadline covers the call, retries included.
+  const absl::Time deadline = absl::Now() + options_.timeout;
   const int attempts = retry ? std::max(1, options_.max_attempts) : 1;
   grpc::Status status;
   for (int n = 1;; ++n) {
     grpc::ClientContext context;
-    Prepare(context, options_.timeout);
-    // A retry waits (within its deadline) for the server to be reachable
+    Prepare(context, deadline - absl::Now());
+    // A retry waits (within the deadline) for the server to be reachable
     // again instead of failing at once while the channel reconnects.
     if (n > 1) context.set_wait_for_ready(true);
     status = attempt(Next(), context);
@@ -119,7 +121,7 @@ absl::Status Client::Run(bool retry, const Attempt& attempt) {
     const bool transient =
         status.error_code() == grpc::StatusCode::UNAVAILABLE ||
         status.error_code() == grpc::StatusCode::CANCELLED;
-    if (!transient || n >= attempts) break;
+    if (!transient || n >= attempts || absl::Now() >= deadline) break;
     Backoff(n);
   }
   return ToAbslStatus(status);

@@ -41,7 +41,7 @@ struct ClientOptions {
   // host:port of leadrouterd; several, comma-separated, for client-side
   // round robin (each call goes to the next address).
   std::string address = "127.0.0.1:50051";
-  // Deadline of each attempt of a unary call.
+  // Deadline of a unary call, its retries included.
   absl::Duration timeout = absl::Seconds(10);
   // Attempts of a retryable call while it gets UNAVAILABLE (1: no retry).
   int max_attempts = 5;

@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/client.h"
+#include "client/leadctl/import.h"
 #include "client/leadctl/render.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -292,6 +293,8 @@ int main(int argc, char** argv) {
       "  close ID            --outcome=won|lost|other (--note, --etag)\n"
       "  erase ID            erase the lead's personal data (GDPR)\n"
       "  watch    follow changes (--rep, --team, --cursor, --from_start)\n"
+      "  import FILE         route every lead of a .jsonl or .csv file;\n"
+      "                      resumes after an interruption\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 3 invalid input, 4 not found, "
       "5 unavailable, 6 conflict (state or stale etag).");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
@@ -316,6 +319,13 @@ int main(int argc, char** argv) {
     return Change(client, command, args);
   }
   if (command == "watch") return Watch(client);
+  if (command == "import") {
+    if (args.size() != 3) {
+      std::cerr << "usage: leadctl import FILE.jsonl|FILE.csv\n";
+      return kUsage;
+    }
+    return leadrouter::leadctl::RunImport(client, args[2], Json(), std::cout);
+  }
   std::cerr << "leadctl: unknown command \"" << command << "\"\n"
             << absl::ProgramUsageMessage() << "\n";
   return kUsage;
