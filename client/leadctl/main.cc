@@ -13,6 +13,8 @@
 // (INVALID_ARGUMENT); 4 not found; 5 server unavailable or too slow;
 // 6 conflict: the state does not allow it, or the etag is stale.
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/client.h"
@@ -65,6 +68,10 @@ ABSL_FLAG(std::string, outcome, "", "close: won, lost or other.");
 ABSL_FLAG(std::string, cursor, "",
           "watch: continue after this cursor (printed with every event).");
 ABSL_FLAG(bool, from_start, false, "watch: every stored event from the first.");
+// For set-rep.
+ABSL_FLAG(std::string, active, "", "set-rep: true or false.");
+ABSL_FLAG(std::string, capacity, "", "set-rep: open-lead capacity.");
+ABSL_FLAG(bool, clear, false, "set-rep: drop the rep's override.");
 
 namespace {
 
@@ -278,6 +285,98 @@ int Watch(leadrouter::Client& client) {
   return status.ok() ? 0 : Fail(status);
 }
 
+int Reps(leadrouter::Client& client) {
+  auto reps = client.ListReps(absl::GetFlag(FLAGS_team));
+  if (!reps.ok()) return Fail(reps.status());
+  std::cout << (Json() ? leadrouter::leadctl::RenderJson(*reps)
+                       : leadrouter::leadctl::RenderRepTable(*reps));
+  return 0;
+}
+
+int SetRep(leadrouter::Client& client, const std::vector<char*>& args) {
+  if (args.size() != 3) {
+    std::cerr << "usage: leadctl set-rep REP_ID [--active=true|false] "
+                 "[--capacity=N] [--clear]\n";
+    return kUsage;
+  }
+  leadrouter::v1::SetRepAvailabilityRequest request;
+  request.set_rep_id(args[2]);
+  request.set_clear(absl::GetFlag(FLAGS_clear));
+  if (const std::string active = absl::GetFlag(FLAGS_active); !active.empty()) {
+    bool value = false;
+    if (!absl::SimpleAtob(active, &value)) {
+      return Fail(absl::InvalidArgumentError("--active: must be true or false"));
+    }
+    request.set_active(value);
+  }
+  if (const std::string capacity = absl::GetFlag(FLAGS_capacity);
+      !capacity.empty()) {
+    int value = 0;
+    if (!absl::SimpleAtoi(capacity, &value)) {
+      return Fail(absl::InvalidArgumentError("--capacity: must be a number"));
+    }
+    request.set_capacity(value);
+  }
+  auto set = client.SetRepAvailability(request);
+  if (!set.ok()) return Fail(set.status());
+  std::cout << (Json() ? leadrouter::leadctl::RenderJson(*set)
+                       : absl::StrCat("rep ", args[2], ": ",
+                                      set->override().ShortDebugString().empty()
+                                          ? "as configured"
+                                          : set->override().ShortDebugString(),
+                                      "; running ", set->version(), "\n"));
+  return 0;
+}
+
+// config get | validate FILE | apply FILE
+int Config(leadrouter::Client& client, const std::vector<char*>& args) {
+  const std::string sub = args.size() >= 3 ? args[2] : "";
+  if (sub == "get" && args.size() == 3) {
+    auto running = client.GetConfig();
+    if (!running.ok()) return Fail(running.status());
+    if (Json()) {
+      std::cout << leadrouter::leadctl::RenderJson(*running);
+    } else {
+      std::cout << "version   " << running->version() << "\nsource    "
+                << running->source() << "\nreps      "
+                << running->config().reps_size() << "\nteams     "
+                << running->config().teams_size() << "\nrules     "
+                << running->config().rules_size() << "\n";
+      for (const auto& o : running->overrides()) {
+        std::cout << "override  " << o.ShortDebugString() << "\n";
+      }
+    }
+    return 0;
+  }
+  if ((sub == "validate" || sub == "apply") && args.size() == 4) {
+    std::ifstream in(args[3]);
+    if (!in) {
+      std::cerr << "leadctl: cannot read " << args[3] << "\n";
+      return kUsage;
+    }
+    std::stringstream yaml;
+    yaml << in.rdbuf();
+    leadrouter::v1::ApplyConfigRequest request;
+    request.set_yaml(yaml.str());
+    request.set_validate_only(sub == "validate");
+    auto applied = client.ApplyConfig(request);
+    if (!applied.ok()) return Fail(applied.status());
+    if (Json()) {
+      std::cout << leadrouter::leadctl::RenderJson(*applied);
+    } else if (sub == "validate") {
+      std::cout << "valid: " << applied->version() << " (running "
+                << applied->previous_version() << ")\n";
+    } else {
+      std::cout << (applied->applied() ? "applied " : "unchanged ")
+                << applied->version() << " (was "
+                << applied->previous_version() << ")\n";
+    }
+    return 0;
+  }
+  std::cerr << "usage: leadctl config get | validate FILE | apply FILE\n";
+  return kUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -295,6 +394,9 @@ int main(int argc, char** argv) {
       "  watch    follow changes (--rep, --team, --cursor, --from_start)\n"
       "  import FILE         route every lead of a .jsonl or .csv file;\n"
       "                      resumes after an interruption\n"
+      "  reps     reps with load, caps and availability (--team)\n"
+      "  set-rep ID          --active=false, --capacity=N, or --clear\n"
+      "  config get | validate FILE | apply FILE   the routing config\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 3 invalid input, 4 not found, "
       "5 unavailable, 6 conflict (state or stale etag).");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
@@ -319,6 +421,9 @@ int main(int argc, char** argv) {
     return Change(client, command, args);
   }
   if (command == "watch") return Watch(client);
+  if (command == "reps") return Reps(client);
+  if (command == "set-rep") return SetRep(client, args);
+  if (command == "config") return Config(client, args);
   if (command == "import") {
     if (args.size() != 3) {
       std::cerr << "usage: leadctl import FILE.jsonl|FILE.csv\n";

@@ -164,6 +164,23 @@ std::string RenderQueueTable(const v1::ListQueuesResponse& queues) {
   return out;
 }
 
+std::string RenderRepTable(const v1::ListRepsResponse& reps) {
+  std::string out = absl::StrFormat("%-22s %-20s %9s %9s  %s\n", "REP",
+                                    "TEAMS", "OPEN", "TODAY", "NOW");
+  for (const v1::RepStatus& r : reps.reps()) {
+    std::string now = r.available() ? "available" : "full";
+    if (!r.active()) now = "inactive";
+    if (r.out_of_office()) now = "out of office";
+    if (!r.within_working_hours()) absl::StrAppend(&now, ", outside hours");
+    absl::StrAppendFormat(
+        &out, "%-22s %-20s %4d/%-4d %4d/%-4s  %s\n", r.rep_id(),
+        r.team_ids().empty() ? "-" : absl::StrJoin(r.team_ids(), ","),
+        r.open_assignments(), r.capacity(), r.assigned_today(),
+        r.daily_cap() > 0 ? absl::StrCat(r.daily_cap()) : "-", now);
+  }
+  return out;
+}
+
 std::string RenderAssignmentTable(const v1::ListAssignmentsResponse& page) {
   std::string out = absl::StrFormat("%-24s %-9s %-20s %-12s %-18s %s\n",
                                     "LEAD", "STATE", "REP/QUEUE", "TEAM",

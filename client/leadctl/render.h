@@ -9,6 +9,7 @@
 #include "google/protobuf/message.h"
 #include "leadrouter/v1/assignment.pb.h"
 #include "leadrouter/v1/assignment_service.pb.h"
+#include "leadrouter/v1/routing_admin.pb.h"
 
 namespace leadrouter::leadctl {
 
@@ -21,6 +22,9 @@ std::string RenderEvent(const v1::AssignmentEvent& event);
 
 // One line per assignment under a header.
 std::string RenderAssignmentTable(const v1::ListAssignmentsResponse& page);
+
+// One line per rep: teams, open/capacity, today/cap, availability.
+std::string RenderRepTable(const v1::ListRepsResponse& reps);
 
 // One line per queue: name, team, depth, oldest arrival.
 std::string RenderQueueTable(const v1::ListQueuesResponse& queues);

@@ -103,9 +103,10 @@ absl::StatusOr<RepOverride> RunningConfig::SetRepOverride(
         "\" in the running config"));
   }
   if (change.has_capacity() &&
-      (change.capacity() < 0 || change.capacity() > 100000)) {
+      (change.capacity() < 1 || change.capacity() > 100000)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "capacity: ", change.capacity(), " is outside 0 to 100000"));
+        "capacity: ", change.capacity(),
+        " is outside 1 to 100000 (set active false to stop new leads)"));
   }
   RepOverride merged;
   merged.set_rep_id(change.rep_id());

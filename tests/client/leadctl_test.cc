@@ -67,6 +67,31 @@ TEST_F(LeadctlTest, OutputAndExitCodesScriptsCanRelyOn) {
   EXPECT_EQ(Leadctl("127.0.0.1:1", "get L-1 --timeout=1s").exit_code, 5);
 }
 
+TEST_F(LeadctlTest, AdminsSeeRepsSetAvailabilityAndCheckAConfig) {
+  const std::string server = daemon_->address();
+  LeadctlRun off = Leadctl(server, "set-rep anna --active=false");
+  EXPECT_EQ(off.exit_code, 0) << off.out;
+  EXPECT_THAT(off.out, HasSubstr("active: false"));
+  LeadctlRun reps = Leadctl(server, "reps --team=dach");
+  EXPECT_EQ(reps.exit_code, 0);
+  EXPECT_THAT(reps.out, ::testing::ContainsRegex("anna +dach .*inactive"));
+  EXPECT_THAT(reps.out, ::testing::ContainsRegex("ben +dach .*available"));
+  EXPECT_THAT(Leadctl(server, "route --id=S-1 --country=DE").out,
+              HasSubstr("-> rep ben"));
+  EXPECT_EQ(Leadctl(server, "set-rep zed --active=false").exit_code, 4);
+  EXPECT_EQ(Leadctl(server, "set-rep anna --capacity=lots").exit_code, 3);
+
+  const std::string broken = dir_ + "/broken.yaml";
+  WriteFile(broken, "reps: [ { id: x, capacity: -1 } ]\n");
+  LeadctlRun invalid = Leadctl(server, "config validate " + broken);
+  EXPECT_EQ(invalid.exit_code, 3);
+  const std::string before = Leadctl(server, "config get").out;
+  EXPECT_THAT(before, HasSubstr("override  rep_id: \"anna\""));
+  LeadctlRun applied = Leadctl(server, "config apply " + config_path_);
+  EXPECT_EQ(applied.exit_code, 0);
+  EXPECT_THAT(applied.out, HasSubstr("unchanged"));  // the running file
+}
+
 TEST_F(LeadctlTest, AnInterruptedImportResumesWithNoLeadRoutedTwice) {
   constexpr int kLeads = 10000;
   const std::string file = dir_ + "/leads.jsonl";
