@@ -328,7 +328,7 @@ int SetRep(leadrouter::Client& client, const std::vector<char*>& args) {
   return 0;
 }
 
-// config get | validate FILE | apply FILE
+// config get | validate FILE | diff FILE | apply FILE
 int Config(leadrouter::Client& client, const std::vector<char*>& args) {
   const std::string sub = args.size() >= 3 ? args[2] : "";
   if (sub == "get" && args.size() == 3) {
@@ -348,7 +348,8 @@ int Config(leadrouter::Client& client, const std::vector<char*>& args) {
     }
     return 0;
   }
-  if ((sub == "validate" || sub == "apply") && args.size() == 4) {
+  if ((sub == "validate" || sub == "apply" || sub == "diff") &&
+      args.size() == 4) {
     std::ifstream in(args[3]);
     if (!in) {
       std::cerr << "leadctl: cannot read " << args[3] << "\n";
@@ -358,7 +359,7 @@ int Config(leadrouter::Client& client, const std::vector<char*>& args) {
     yaml << in.rdbuf();
     leadrouter::v1::ApplyConfigRequest request;
     request.set_yaml(yaml.str());
-    request.set_validate_only(sub == "validate");
+    request.set_validate_only(sub != "apply");
     auto applied = client.ApplyConfig(request);
     if (!applied.ok()) return Fail(applied.status());
     if (Json()) {
@@ -366,6 +367,9 @@ int Config(leadrouter::Client& client, const std::vector<char*>& args) {
     } else if (sub == "validate") {
       std::cout << "valid: " << applied->version() << " (running "
                 << applied->previous_version() << ")\n";
+    } else if (sub == "diff") {
+      for (const std::string& c : applied->changes()) std::cout << c << "\n";
+      if (applied->changes().empty()) std::cout << "no change\n";
     } else {
       std::cout << (applied->applied() ? "applied " : "unchanged ")
                 << applied->version() << " (was "
@@ -373,7 +377,8 @@ int Config(leadrouter::Client& client, const std::vector<char*>& args) {
     }
     return 0;
   }
-  std::cerr << "usage: leadctl config get | validate FILE | apply FILE\n";
+  std::cerr << "usage: leadctl config get | validate FILE | diff FILE | "
+               "apply FILE\n";
   return kUsage;
 }
 
@@ -396,7 +401,7 @@ int main(int argc, char** argv) {
       "                      resumes after an interruption\n"
       "  reps     reps with load, caps and availability (--team)\n"
       "  set-rep ID          --active=false, --capacity=N, or --clear\n"
-      "  config get | validate FILE | apply FILE   the routing config\n"
+      "  config get | validate FILE | diff FILE | apply FILE\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 3 invalid input, 4 not found, "
       "5 unavailable, 6 conflict (state or stale etag).");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);

@@ -45,6 +45,7 @@ grpc::ServerUnaryReactor* RoutingAdminService::ApplyConfig(
     response->set_version(applied->version);
     response->set_previous_version(applied->previous_version);
     response->set_applied(applied->applied);
+    for (std::string& c : applied->changes) response->add_changes(std::move(c));
   }
   reactor->Finish(ToGrpcStatus(applied.status()));
   return reactor;

@@ -1,8 +1,12 @@
 #include "server/config/running_config.h"
 
+#include <regex>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "absl/time/clock.h"
 #include "server/config/config_file.h"
 #include "server/log.h"
@@ -11,6 +15,50 @@ namespace leadrouter::server {
 
 using leadrouter::v1::RepOverride;
 using leadrouter::v1::RoutingConfig;
+
+namespace {
+
+// Field-level differences, with the id-keyed lists (territories, reps,
+// teams, queues, rules) compared by id rather than by position, e.g.
+// `modified: reps[ben].capacity: 2 -> 3`.
+std::vector<std::string> Differences(const RoutingConfig& from,
+                                     const RoutingConfig& to) {
+  using google::protobuf::util::MessageDifferencer;
+  MessageDifferencer differencer;
+  std::string report;
+  differencer.ReportDifferencesToString(&report);
+  const auto* d = RoutingConfig::descriptor();
+  for (const char* list : {"territories", "reps", "teams", "queues", "rules"}) {
+    const auto* field = d->FindFieldByName(list);
+    differencer.TreatAsMap(field, field->message_type()->FindFieldByName("id"));
+  }
+  differencer.Compare(from, to);
+  // The reporter names list entries by position ("reps[1]"); name them by
+  // id ("reps[ben]"), in the old config for deletions, else in the new.
+  std::vector<std::string> lines;
+  const std::regex entry(R"((territories|reps|teams|queues|rules)\[(\d+)\])");
+  for (absl::string_view raw : absl::StrSplit(report, '\n', absl::SkipEmpty())) {
+    std::string line(raw);
+    const RoutingConfig& side = absl::StartsWith(line, "deleted") ? from : to;
+    std::smatch m;
+    if (std::regex_search(line, m, entry)) {
+      const auto* field = d->FindFieldByName(m[1].str());
+      const auto* reflection = side.GetReflection();
+      const int index = std::stoi(m[2].str());
+      if (index < reflection->FieldSize(side, field)) {
+        const auto& item = reflection->GetRepeatedMessage(side, field, index);
+        const std::string id = item.GetReflection()->GetString(
+            item, item.GetDescriptor()->FindFieldByName("id"));
+        line.replace(m.position(0), m.length(0),
+                     absl::StrCat(m[1].str(), "[", id, "]"));
+      }
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<const routing::RoutingTable>>
 RunningConfig::Compile(const RoutingConfig& base,
@@ -52,6 +100,7 @@ absl::StatusOr<RunningConfig::Applied> RunningConfig::SwapLocked(
   Applied result;
   result.version = (*table)->version();
   result.previous_version = current_.Get()->version();
+  result.changes = Differences(options_.base, base);
   if (validate_only || result.version == result.previous_version) {
     return result;
   }

@@ -34,6 +34,9 @@ class RunningConfig {
     std::string version;
     std::string previous_version;
     bool applied = false;  // false: validate-only, or the same config
+    // What differs from the running config (before overrides), one line
+    // per change, e.g. `modified: reps[anna].capacity: 2 -> 3`.
+    std::vector<std::string> changes;
   };
   struct Snapshot {
     std::shared_ptr<const routing::RoutingTable> table;  // overrides in

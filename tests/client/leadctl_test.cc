@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "client/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -87,6 +88,17 @@ TEST_F(LeadctlTest, AdminsSeeRepsSetAvailabilityAndCheckAConfig) {
   EXPECT_EQ(invalid.exit_code, 3);
   const std::string before = Leadctl(server, "config get").out;
   EXPECT_THAT(before, HasSubstr("override  rep_id: \"anna\""));
+  const std::string bigger = dir_ + "/bigger.yaml";
+  WriteFile(bigger, absl::StrReplaceAll(kServiceTestConfig,
+                                        {{"{ id: ben, capacity: 2 }",
+                                          "{ id: ben, capacity: 3 }"},
+                                         {"  - { id: nurture }\n",
+                                          "  - { id: nurture }\n"
+                                          "  - { id: triage }\n"}}));
+  LeadctlRun diff = Leadctl(server, "config diff " + bigger);
+  EXPECT_EQ(diff.exit_code, 0) << diff.out;
+  EXPECT_THAT(diff.out, HasSubstr("modified: reps[ben].capacity: 2 -> 3"));
+  EXPECT_THAT(diff.out, HasSubstr("added: queues[triage]"));
   LeadctlRun applied = Leadctl(server, "config apply " + config_path_);
   EXPECT_EQ(applied.exit_code, 0);
   EXPECT_THAT(applied.out, HasSubstr("unchanged"));  // the running file
