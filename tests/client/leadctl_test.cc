@@ -104,6 +104,28 @@ TEST_F(LeadctlTest, AdminsSeeRepsSetAvailabilityAndCheckAConfig) {
   EXPECT_THAT(applied.out, HasSubstr("unchanged"));  // the running file
 }
 
+TEST_F(LeadctlTest, ACsvImportRoutesEveryRowAndCountsTheBadOnes) {
+  const std::string file = dir_ + "/leads.csv";
+  WriteFile(file,
+            "id,country_code,stage,score,product_interests\n"
+            "csv-1,GB,sql,80,insights;connect\n"
+            "csv-2,DE,SQL,40,\n"
+            "csv-3,XX,sql,50,\n"
+            "csv-4,GB,sql,many,\n"
+            "csv-5,GB,mql,10,\n");
+  LeadctlRun run = Leadctl(daemon_->address(), "import " + file);
+  EXPECT_EQ(run.exit_code, 3) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("assigned  2"));  // csv-1 (bulk), csv-2 (dach)
+  EXPECT_THAT(run.out, HasSubstr("queued    1"));  // csv-5: nurture
+  EXPECT_THAT(run.out, HasSubstr("error     1  INVALID_ARGUMENT lead.country_code"));
+  EXPECT_THAT(run.out, HasSubstr("error     1  unreadable (line 5)"));
+  v1::Assignment a;
+  ASSERT_TRUE(Get("csv-1", &a).ok());
+  EXPECT_EQ(a.team_id(), "bulk");
+  LeadctlRun json = Leadctl(daemon_->address(), "import " + file + " --output=json");
+  EXPECT_THAT(json.out, HasSubstr("\"replayed\":3"));
+}
+
 TEST_F(LeadctlTest, AnInterruptedImportResumesWithNoLeadRoutedTwice) {
   constexpr int kLeads = 10000;
   const std::string file = dir_ + "/leads.jsonl";
