@@ -57,24 +57,19 @@ Client::Client(const ClientOptions& options) : options_(options) {
               static_cast<int>(absl::ToInt64Milliseconds(options.initial_backoff)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
+  auto connect = [&](const std::string& address) {
+    auto e = std::make_unique<Endpoint>();
+    e->channel = grpc::CreateCustomChannel(address, credentials, args);
+    e->router = v1::LeadRouter::NewStub(e->channel);
+    e->assignments = v1::AssignmentService::NewStub(e->channel);
+    e->admin = v1::RoutingAdmin::NewStub(e->channel);
+    endpoints_.push_back(std::move(e));
+  };
   for (absl::string_view address :
        absl::StrSplit(options.address, ',', absl::SkipWhitespace())) {
-    auto e = std::make_unique<Endpoint>();
-    e->channel = grpc::CreateCustomChannel(std::string(address), credentials,
-                                           args);
-    e->router = v1::LeadRouter::NewStub(e->channel);
-    e->assignments = v1::AssignmentService::NewStub(e->channel);
-    e->admin = v1::RoutingAdmin::NewStub(e->channel);
-    endpoints_.push_back(std::move(e));
+    connect(std::string(address));
   }
-  if (endpoints_.empty()) {  // a call then fails with the channel's error
-    auto e = std::make_unique<Endpoint>();
-    e->channel = grpc::CreateChannel("", credentials);
-    e->router = v1::LeadRouter::NewStub(e->channel);
-    e->assignments = v1::AssignmentService::NewStub(e->channel);
-    e->admin = v1::RoutingAdmin::NewStub(e->channel);
-    endpoints_.push_back(std::move(e));
-  }
+  if (endpoints_.empty()) connect("");  // calls fail with the channel's error
 }
 
 Client::~Client() = default;
