@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   protobuf-compiler libprotobuf-dev
   libgrpc++-dev protobuf-compiler-grpc
-  libabsl-dev libyaml-cpp-dev libsqlite3-dev prometheus-cpp-dev
+  libabsl-dev libssl-dev libyaml-cpp-dev libsqlite3-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev tzdata
   prometheus            # the server and promtool, for the test suite
   python3-grpcio python3-protobuf   # the Python example, run by the tests

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <vector>
 #include <thread>
 
@@ -19,9 +20,13 @@
 #include "prometheus/exposer.h"
 #include "server/api/assignment_service.h"
 #include "server/api/assignment_workflow.h"
+#include "server/api/call_guard.h"
 #include "server/api/lead_intake.h"
 #include "server/api/lead_router_service.h"
 #include "server/api/routing_admin_service.h"
+#include "server/audit/audit_trail.h"
+#include "server/auth/auth_file.h"
+#include "server/auth/authorizer.h"
 #include "server/config/config_file.h"
 #include "server/config/current_table.h"
 #include "server/config/running_config.h"
@@ -32,6 +37,7 @@
 #include "server/periodic_pass.h"
 #include "server/service_health.h"
 #include "server/store/sqlite_store.h"
+#include "server/transport.h"
 
 namespace leadrouter::server {
 namespace {
@@ -40,6 +46,56 @@ namespace {
 std::string BoundAddress(const std::string& requested, int port) {
   const size_t colon = requested.rfind(':');
   return absl::StrCat(requested.substr(0, colon), ":", port);
+}
+
+// SIGHUP: the routing config file and the auth file, each all or nothing,
+// each recorded in the audit trail.
+void ReloadOnSignal(RunningConfig& running_config,
+                    const std::string& auth_config_path,
+                    Authorizer& authorizer, AuditTrail& audit) {
+  leadrouter::v1::AuditEvent e;
+  e.set_principal("sighup");
+  e.set_peer("local");
+  e.set_method("SIGHUP");
+  e.add_targets("config");
+  const std::string before = running_config.Get().table->version();
+  absl::StatusOr<RunningConfig::Applied> applied = running_config.ReloadFile();
+  e.set_version_before(before);
+  e.set_version_after(running_config.Get().table->version());
+  e.set_code(static_cast<int>(applied.status().code()));
+  if (applied.ok()) {
+    for (const std::string& c : applied->changes) e.add_changes(c);
+    e.set_detail(applied->applied ? "config file re-read"
+                                  : "config file unchanged");
+  } else {
+    e.set_detail("config file refused; the running config stays");
+  }
+  audit.Record(e).IgnoreError();
+  if (auth_config_path.empty() || !authorizer.enabled()) return;
+
+  leadrouter::v1::AuditEvent a;
+  a.set_principal("sighup");
+  a.set_peer("local");
+  a.set_method("SIGHUP");
+  a.add_targets("auth");
+  a.set_version_before(e.version_after());
+  a.set_version_after(e.version_after());
+  absl::StatusOr<leadrouter::v1::AuthConfig> auth =
+      LoadAuthFile(auth_config_path);
+  a.set_code(static_cast<int>(auth.status().code()));
+  if (auth.ok()) {
+    authorizer.Replace(*auth);
+    LogInfo("auth_config_reloaded",
+            {{"principals", absl::StrCat(auth->principals_size())}});
+    a.set_detail(absl::StrCat("auth file re-read: ", auth->principals_size(),
+                              " principals"));
+  } else {
+    LogError("auth_config_reload_refused",
+             {{"auth_config", auth_config_path},
+              {"error", std::string(auth.status().message())}});
+    a.set_detail("auth file refused; the running principals stay");
+  }
+  audit.Record(a).IgnoreError();
 }
 
 }  // namespace
@@ -59,6 +115,41 @@ int RunDaemon(const DaemonOptions& options) {
               {"error", std::string(base_config.status().message())}});
     return 1;
   }
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentialsFor(options.listen_address, options.transport);
+  if (!credentials.ok()) {
+    LogError("listen_refused",
+             {{"address", options.listen_address},
+              {"error", std::string(credentials.status().message())}});
+    return 1;
+  }
+  const bool tls = !options.transport.tls_cert.empty();
+  if (!tls) {
+    LogWarning("plaintext",
+               {{"listen", options.listen_address},
+                {"note", IsLoopbackListenAddress(options.listen_address)
+                             ? "no TLS: development on loopback only"
+                             : "no TLS on a non-loopback address "
+                               "(--insecure_plaintext): anyone on the "
+                               "network can read and forge calls"}});
+  }
+  std::optional<leadrouter::v1::AuthConfig> auth_config;
+  if (!options.auth_config_path.empty()) {
+    auto loaded = LoadAuthFile(options.auth_config_path);
+    if (!loaded.ok()) {
+      LogError("auth_config_invalid",
+               {{"auth_config", options.auth_config_path},
+                {"error", std::string(loaded.status().message())}});
+      return 1;
+    }
+    auth_config = *std::move(loaded);
+  } else {
+    LogWarning("auth_off",
+               {{"note", "no --auth_config: only loopback callers are "
+                         "served, all as \"anonymous\" with every role"}});
+  }
+  Authorizer authorizer(auth_config);
 
   Metrics metrics;
   // Set once the server runs; the store reports every commit to it.
@@ -96,6 +187,8 @@ int RunDaemon(const DaemonOptions& options) {
                             {"overrides", absl::StrCat(overrides->size())}});
   metrics.ConfigLoaded((*table)->version(), loaded_at);
   CurrentTable current(*table);
+  AuditTrail audit(**store, [] { return absl::Now(); });
+  CallGuard guard(authorizer, &audit);
   RunningConfig running_config(
       current,
       {.config_path = options.config_path,
@@ -109,7 +202,21 @@ int RunDaemon(const DaemonOptions& options) {
            [&metrics](const std::string& version, absl::Time at) {
              metrics.ConfigLoaded(version, at);
            },
+       .record_version =
+           [&store](const leadrouter::v1::GetConfigResponse& record) {
+             return (*store)->SaveConfigVersion(record);
+           },
        .loaded_at = loaded_at});
+  // The history holds every version that ran, this first one included.
+  if (auto s = (*store)->SaveConfigVersion(running_config.CurrentRecord());
+      !s.ok()) {
+    LogError("store_unavailable",
+             {{"data_dir", options.data_dir},
+              {"error", std::string(s.message())}});
+    audit.Stop();
+    (*store)->Close();
+    return 1;
+  }
   LeadIntake intake(current, **store, [] { return absl::Now(); }, &metrics);
   AssignmentWorkflow workflow(current, **store, [] { return absl::Now(); },
                               &metrics);
@@ -123,6 +230,7 @@ int RunDaemon(const DaemonOptions& options) {
     } catch (const std::exception& e) {
       LogError("metrics_listen_failed",
                {{"address", options.metrics_address}, {"error", e.what()}});
+      audit.Stop();
       (*store)->Close();
       return 1;
     }
@@ -132,10 +240,12 @@ int RunDaemon(const DaemonOptions& options) {
     metrics_address = BoundAddress(options.metrics_address,
                                    exposer->GetListeningPorts().front());
   }
-  LeadRouterService lead_router(intake);
-  AssignmentServiceImpl assignments(**store, workflow);
+  LeadRouterService lead_router(intake, guard);
+  AssignmentServiceImpl assignments(
+      **store, workflow, guard, &audit,
+      options.transport.limits.max_watches_per_connection);
   RoutingAdminService admin(running_config, **store,
-                            [] { return absl::Now(); });
+                            [] { return absl::Now(); }, guard, &audit);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -144,16 +254,18 @@ int RunDaemon(const DaemonOptions& options) {
       grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(std::make_unique<RpcMetricsFactory>(metrics));
+  interceptors.push_back(std::make_unique<ReflectionGuardFactory>(guard));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  ApplyLimits(options.transport.limits, builder);
   int port = 0;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.listen_address, *credentials, &port);
   builder.RegisterService(&lead_router);
   builder.RegisterService(&assignments);
   builder.RegisterService(&admin);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     LogError("listen_failed", {{"address", options.listen_address}});
+    audit.Stop();
     (*store)->Close();
     return 1;
   }
@@ -166,13 +278,19 @@ int RunDaemon(const DaemonOptions& options) {
   service_health.Started();
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
                       {"metrics", metrics_address},
-                      {"data_dir", options.data_dir}});
+                      {"data_dir", options.data_dir},
+                      {"tls", tls ? (options.transport.tls_client_ca.empty()
+                                         ? "on"
+                                         : "mutual")
+                                  : "off"},
+                      {"auth", authorizer.enabled() ? "on" : "off"}});
 
   std::thread signal_waiter([&] {
     int signal = 0;
     // SIGHUP re-reads the config file; SIGTERM and SIGINT drain.
     while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
-      running_config.ReloadFile().IgnoreError();  // logged either way
+      ReloadOnSignal(running_config, options.auth_config_path, authorizer,
+                     audit);
     }
     LogInfo("draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     service_health.Draining();
@@ -190,6 +308,7 @@ int RunDaemon(const DaemonOptions& options) {
   drainer.Stop();
   response_clock.Stop();
   exposer.reset();  // no scrape reads the store after this
+  audit.Stop();
   (*store)->Close();
   health = nullptr;
   LogInfo("stopped");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "server/transport.h"
 
 namespace leadrouter::server {
 
@@ -24,6 +25,11 @@ struct DaemonOptions {
   absl::Duration sla_interval = absl::Seconds(1);
   // HTTP address of the Prometheus /metrics endpoint; empty: none.
   std::string metrics_address = "127.0.0.1:9464";
+  // TLS, plaintext policy and connection limits of the gRPC port.
+  TransportOptions transport;
+  // Principals and roles (YAML); empty: development mode, loopback callers
+  // only, all anonymous.
+  std::string auth_config_path;
 };
 
 // The process exit code: 0 after a clean drain, 1 when start-up failed.

@@ -1,6 +1,8 @@
 // leadrouterd: the leadrouter gRPC server. Flags are parsed here and nowhere
 // else; everything below receives DaemonOptions.
+#include <cstdio>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -29,6 +31,45 @@ ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "host:port of the Prometheus /metrics HTTP endpoint (port 0 picks "
           "a free port; empty turns it off).");
 
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of the gRPC port (with --tls_key): serve "
+          "TLS 1.2+. A replaced file is picked up without a restart.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require client certificates it signed (mutual "
+          "TLS).");
+ABSL_FLAG(absl::Duration, tls_refresh_interval, absl::Seconds(60),
+          "How often the TLS files are checked for replacement.");
+ABSL_FLAG(bool, insecure_plaintext, false,
+          "Allow plaintext on a non-loopback --listen address (development "
+          "only; without TLS flags leadrouterd otherwise refuses).");
+ABSL_FLAG(std::string, auth_config, "",
+          "Principals and roles (YAML, see README.md). Without it only "
+          "loopback callers are served, anonymously.");
+ABSL_FLAG(int, max_concurrent_streams, 100,
+          "HTTP/2 streams open at once per connection.");
+ABSL_FLAG(int, max_metadata_bytes, 16 * 1024,
+          "Request metadata (headers) per call.");
+ABSL_FLAG(int, max_receive_message_bytes, 8 * 1024 * 1024,
+          "Largest request message.");
+ABSL_FLAG(absl::Duration, keepalive_min_ping_interval, absl::Seconds(60),
+          "Client pings closer together than this are strikes.");
+ABSL_FLAG(int, keepalive_max_ping_strikes, 2,
+          "Strikes before the connection is closed.");
+ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(30),
+          "A connection without calls is closed after this.");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Hours(2),
+          "Every connection is asked to go away after this (clients "
+          "reconnect; watches resume from their cursor).");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Seconds(30),
+          "Time calls get to finish after max_connection_age.");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "A connection must finish its handshake within this.");
+ABSL_FLAG(int64_t, memory_quota_bytes, 512LL * 1024 * 1024,
+          "Memory the gRPC transport may use for all connections together.");
+ABSL_FLAG(int, max_watches_per_connection, 16,
+          "WatchAssignments streams open at once per connection.");
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "leadrouterd --config=routing.yaml [--listen=host:port] "
@@ -42,6 +83,42 @@ int main(int argc, char** argv) {
   options.queue_interval = absl::GetFlag(FLAGS_queue_interval);
   options.sla_interval = absl::GetFlag(FLAGS_sla_interval);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.auth_config_path = absl::GetFlag(FLAGS_auth_config);
+  leadrouter::server::TransportOptions& t = options.transport;
+  t.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  t.tls_key = absl::GetFlag(FLAGS_tls_key);
+  t.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  t.tls_refresh_interval = absl::GetFlag(FLAGS_tls_refresh_interval);
+  t.insecure_plaintext = absl::GetFlag(FLAGS_insecure_plaintext);
+  t.limits.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  t.limits.max_metadata_bytes = absl::GetFlag(FLAGS_max_metadata_bytes);
+  t.limits.max_receive_message_bytes =
+      absl::GetFlag(FLAGS_max_receive_message_bytes);
+  t.limits.min_ping_interval = absl::GetFlag(FLAGS_keepalive_min_ping_interval);
+  t.limits.max_ping_strikes = absl::GetFlag(FLAGS_keepalive_max_ping_strikes);
+  t.limits.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
+  t.limits.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  t.limits.max_connection_age_grace =
+      absl::GetFlag(FLAGS_max_connection_age_grace);
+  t.limits.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  t.limits.memory_quota_bytes = absl::GetFlag(FLAGS_memory_quota_bytes);
+  t.limits.max_watches_per_connection =
+      absl::GetFlag(FLAGS_max_watches_per_connection);
+  for (const auto& [name, value] :
+       {std::pair{"max_concurrent_streams", t.limits.max_concurrent_streams},
+        {"max_metadata_bytes", t.limits.max_metadata_bytes},
+        {"max_receive_message_bytes", t.limits.max_receive_message_bytes},
+        {"max_watches_per_connection", t.limits.max_watches_per_connection}}) {
+    if (value < 1) {
+      std::fprintf(stderr, "leadrouterd: --%s must be at least 1\n", name);
+      return 2;
+    }
+  }
+  if (t.limits.memory_quota_bytes < 1024 * 1024) {
+    std::fprintf(stderr, "leadrouterd: --memory_quota_bytes must be at "
+                         "least 1 MiB\n");
+    return 2;
+  }
   if (options.queue_interval <= absl::ZeroDuration()) {
     std::fprintf(stderr, "leadrouterd: --queue_interval must be positive\n");
     return 2;

@@ -102,11 +102,24 @@ absl::Status ListInto(AssignmentStore& store,
 
 }  // namespace
 
+RepCheck AssignmentServiceImpl::MayAct(const grpc::ServerContextBase& context,
+                                       const char* method, const Caller& caller,
+                                       const std::string& lead_id) const {
+  if (caller.rep_ids.empty()) return nullptr;
+  return [this, &context, method, caller, lead_id](const std::string& rep_id) {
+    return guard_.CheckRep(context, method, caller, rep_id, lead_id);
+  };
+}
+
 grpc::ServerUnaryReactor* AssignmentServiceImpl::GetAssignment(
     grpc::CallbackServerContext* context,
     const leadrouter::v1::GetAssignmentRequest* request,
     leadrouter::v1::Assignment* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context,
+                     "/leadrouter.v1.AssignmentService/GetAssignment", reactor)) {
+    return reactor;
+  }
   if (auto s = CheckLeadId(request->lead_id()); !s.ok()) {
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
@@ -122,6 +135,10 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::ListAssignments(
     const leadrouter::v1::ListAssignmentsRequest* request,
     leadrouter::v1::ListAssignmentsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context,
+                     "/leadrouter.v1.AssignmentService/ListAssignments", reactor)) {
+    return reactor;
+  }
   reactor->Finish(ToGrpcStatus(ListInto(store_, *request, response)));
   return reactor;
 }
@@ -131,6 +148,10 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::ListQueues(
     const leadrouter::v1::ListQueuesRequest* request,
     leadrouter::v1::ListQueuesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context,
+                     "/leadrouter.v1.AssignmentService/ListQueues", reactor)) {
+    return reactor;
+  }
   if (request->team_id().size() > 64) {
     reactor->Finish(ToGrpcStatus(
         absl::InvalidArgumentError("team_id: is longer than 64 bytes")));
@@ -161,8 +182,13 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::AcceptAssignment(
     const leadrouter::v1::AcceptAssignmentRequest* request,
     leadrouter::v1::Assignment* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  static constexpr char kMethod[] =
+      "/leadrouter.v1.AssignmentService/AcceptAssignment";
+  std::optional<Caller> caller = AdmitOrFinish(guard_, *context, kMethod, reactor);
+  if (!caller) return reactor;
   workflow_.Accept(request->lead_id(), request->etag(),
-                   FinishWith(reactor, response));
+                   FinishWith(reactor, response),
+      MayAct(*context, kMethod, *caller, request->lead_id()));
   return reactor;
 }
 
@@ -171,8 +197,13 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::RejectAssignment(
     const leadrouter::v1::RejectAssignmentRequest* request,
     leadrouter::v1::Assignment* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  static constexpr char kMethod[] =
+      "/leadrouter.v1.AssignmentService/RejectAssignment";
+  std::optional<Caller> caller = AdmitOrFinish(guard_, *context, kMethod, reactor);
+  if (!caller) return reactor;
   workflow_.Reject(request->lead_id(), request->etag(), request->note(),
-                   FinishWith(reactor, response));
+                   FinishWith(reactor, response),
+      MayAct(*context, kMethod, *caller, request->lead_id()));
   return reactor;
 }
 
@@ -181,8 +212,13 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::CloseAssignment(
     const leadrouter::v1::CloseAssignmentRequest* request,
     leadrouter::v1::Assignment* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  static constexpr char kMethod[] =
+      "/leadrouter.v1.AssignmentService/CloseAssignment";
+  std::optional<Caller> caller = AdmitOrFinish(guard_, *context, kMethod, reactor);
+  if (!caller) return reactor;
   workflow_.Close(request->lead_id(), request->etag(), request->outcome(),
-                  request->note(), FinishWith(reactor, response));
+                  request->note(), FinishWith(reactor, response),
+      MayAct(*context, kMethod, *caller, request->lead_id()));
   return reactor;
 }
 
@@ -191,13 +227,33 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::EraseLead(
     const leadrouter::v1::EraseLeadRequest* request,
     leadrouter::v1::Assignment* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  workflow_.Erase(request->lead_id(), FinishWith(reactor, response));
+  std::optional<Caller> caller = AdmitOrFinish(
+      guard_, *context, "/leadrouter.v1.AssignmentService/EraseLead", reactor);
+  if (!caller) return reactor;
+  workflow_.Erase(
+      request->lead_id(),
+      [this, reactor, response, principal = caller->principal,
+       peer = context->peer(), lead_id = request->lead_id()](
+          absl::StatusOr<RouteOutcome> outcome) {
+        if (outcome.ok() && audit_ != nullptr) {
+          leadrouter::v1::AuditEvent e;
+          e.set_principal(principal);
+          e.set_peer(peer);
+          e.set_method("/leadrouter.v1.AssignmentService/EraseLead");
+          e.add_targets(absl::StrCat("lead:", lead_id));
+          e.set_detail("personal data erased");
+          // Recorded after the erasure committed; a failed audit write is
+          // logged (the erasure itself cannot be undone).
+          audit_->Record(std::move(e)).IgnoreError();
+        }
+        FinishWith(reactor, response)(std::move(outcome));
+      });
   return reactor;
 }
 
 grpc::ServerWriteReactor<leadrouter::v1::AssignmentEvent>*
 AssignmentServiceImpl::WatchAssignments(
-    grpc::CallbackServerContext* /*context*/,
+    grpc::CallbackServerContext* context,
     const leadrouter::v1::WatchAssignmentsRequest* request) {
   auto refuse = [](absl::Status s) {
     // A reactor that only finishes: the call gets the error at once.
@@ -209,6 +265,11 @@ AssignmentServiceImpl::WatchAssignments(
     };
     return new Refused(ToGrpcStatus(s));
   };
+  if (absl::StatusOr<Caller> caller = guard_.Admit(
+          *context, "/leadrouter.v1.AssignmentService/WatchAssignments");
+      !caller.ok()) {
+    return refuse(caller.status());
+  }
   if (auto s = CheckIds(request->rep_id(), request->team_id()); !s.ok()) {
     return refuse(s);
   }
@@ -232,7 +293,34 @@ AssignmentServiceImpl::WatchAssignments(
   } else if (!request->from_start()) {
     query.after = head;
   }
-  return new WatchStream(store_, std::move(query), draining_);
+  const std::string peer = context->peer();
+  if (!TakeWatchSlot(peer)) {
+    return refuse(absl::ResourceExhaustedError(absl::StrCat(
+        "this connection has ", max_watches_per_connection_,
+        " open watch streams, the most allowed; close one or open another "
+        "connection")));
+  }
+  return new WatchStream(store_, std::move(query), draining_,
+                         [this, peer] { ReleaseWatchSlot(peer); });
+}
+
+bool AssignmentServiceImpl::TakeWatchSlot(const std::string& peer) {
+  std::lock_guard lock(watches_mu_);
+  int& open = watches_by_peer_[peer];
+  if (open >= max_watches_per_connection_) {
+    if (open == 0) watches_by_peer_.erase(peer);
+    return false;
+  }
+  ++open;
+  return true;
+}
+
+void AssignmentServiceImpl::ReleaseWatchSlot(const std::string& peer) {
+  std::lock_guard lock(watches_mu_);
+  if (auto it = watches_by_peer_.find(peer);
+      it != watches_by_peer_.end() && --it->second <= 0) {
+    watches_by_peer_.erase(it);
+  }
 }
 
 }  // namespace leadrouter::server

@@ -5,9 +5,13 @@
 #define LEADROUTER_SERVER_API_ASSIGNMENT_SERVICE_H_
 
 #include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
 
 #include "leadrouter/v1/assignment_service.grpc.pb.h"
 #include "server/api/assignment_workflow.h"
+#include "server/api/call_guard.h"
 #include "server/store/assignment_store.h"
 
 namespace leadrouter::server {
@@ -19,8 +23,19 @@ class AssignmentServiceImpl final
   static constexpr int kDefaultPageSize = 100;
   static constexpr int kMaxPageSize = 1000;
 
-  AssignmentServiceImpl(AssignmentStore& store, AssignmentWorkflow& workflow)
-      : store_(store), workflow_(workflow) {}
+  // Open watch streams per connection (peer); more get RESOURCE_EXHAUSTED.
+  static constexpr int kDefaultMaxWatchesPerConnection = 16;
+
+  // `audit` records erasures (may be null in tests).
+  AssignmentServiceImpl(AssignmentStore& store, AssignmentWorkflow& workflow,
+                        const CallGuard& guard, AuditTrail* audit,
+                        int max_watches_per_connection =
+                            kDefaultMaxWatchesPerConnection)
+      : store_(store),
+        workflow_(workflow),
+        guard_(guard),
+        audit_(audit),
+        max_watches_per_connection_(max_watches_per_connection) {}
 
   // From now on watches end UNAVAILABLE with their resume cursor (so server
   // shutdown does not wait for them).
@@ -66,9 +81,21 @@ class AssignmentServiceImpl final
       const leadrouter::v1::WatchAssignmentsRequest* request) override;
 
  private:
+  // For workers bound to reps: the check that the lead is one of theirs.
+  RepCheck MayAct(const grpc::ServerContextBase& context, const char* method,
+                  const Caller& caller, const std::string& lead_id) const;
+  // Takes one of the peer's watch slots; false when it has none left.
+  bool TakeWatchSlot(const std::string& peer);
+  void ReleaseWatchSlot(const std::string& peer);
+
   AssignmentStore& store_;
   AssignmentWorkflow& workflow_;
+  const CallGuard& guard_;
+  AuditTrail* audit_;
+  const int max_watches_per_connection_;
   std::atomic<bool> draining_ = false;
+  std::mutex watches_mu_;
+  std::map<std::string, int> watches_by_peer_;  // watches_mu_
 };
 
 }  // namespace leadrouter::server

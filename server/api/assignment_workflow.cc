@@ -33,7 +33,7 @@ absl::Status CheckLeadId(const std::string& lead_id) {
 
 template <typename Step>
 void AssignmentWorkflow::Run(const std::string& lead_id, RouteCallback done,
-                             Step step) {
+                             Step step, const RepCheck& may_act) {
   if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
   // One table and one moment for the whole change, drains included.
   std::shared_ptr<const routing::RoutingTable> table = table_.Get();
@@ -42,43 +42,52 @@ void AssignmentWorkflow::Run(const std::string& lead_id, RouteCallback done,
       lead_id,
       [&](const Lead& lead, const Assignment& stored,
           const RoutingState& state) -> Result {
+        if (may_act) {
+          if (absl::Status s = may_act(stored.rep_id()); !s.ok()) return s;
+        }
         return step(*table, lead, stored, state, now);
       },
       Rerouter(table, now), std::move(done));
 }
 
 void AssignmentWorkflow::Accept(const std::string& lead_id,
-                                const std::string& etag, RouteCallback done) {
+                                const std::string& etag, RouteCallback done,
+                                RepCheck may_act) {
   Run(lead_id, std::move(done),
       [&](const routing::RoutingTable&, const Lead&, const Assignment& stored,
           const RoutingState&, absl::Time now) {
         return Changed(routing::Accept(stored, etag, now));
-      });
+      },
+      may_act);
 }
 
 void AssignmentWorkflow::Reject(const std::string& lead_id,
                                 const std::string& etag,
-                                const std::string& note, RouteCallback done) {
+                                const std::string& note, RouteCallback done,
+                                RepCheck may_act) {
   Run(lead_id, std::move(done),
       [&](const routing::RoutingTable& table, const Lead& lead,
           const Assignment& stored, const RoutingState& state,
           absl::Time now) {
         return Changed(
             routing::Reject(table, lead, stored, state, etag, note, now));
-      });
+      },
+      may_act);
 }
 
 void AssignmentWorkflow::Close(const std::string& lead_id,
                                const std::string& etag,
                                leadrouter::v1::CloseOutcome outcome,
-                               const std::string& note, RouteCallback done) {
+                               const std::string& note, RouteCallback done,
+                               RepCheck may_act) {
   Run(lead_id, std::move(done),
       [&](const routing::RoutingTable& table, const Lead&,
           const Assignment& stored, const RoutingState& state,
           absl::Time now) {
         return Changed(
             routing::Close(table, stored, state, etag, outcome, note, now));
-      });
+      },
+      may_act);
 }
 
 void AssignmentWorkflow::Erase(const std::string& lead_id, RouteCallback done) {

@@ -9,6 +9,7 @@
 #ifndef LEADROUTER_SERVER_API_ASSIGNMENT_WORKFLOW_H_
 #define LEADROUTER_SERVER_API_ASSIGNMENT_WORKFLOW_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,10 @@
 #include "server/store/assignment_store.h"
 
 namespace leadrouter::server {
+
+// Whether the caller may act on a lead held by `rep_id` (a worker bound to
+// reps); checked inside the change, on the stored record. Null: anyone.
+using RepCheck = std::function<absl::Status(const std::string& rep_id)>;
 
 // Thread-safe. Every callback gets the assignment after the change once it
 // is durable, or the error (nothing changed).
@@ -33,12 +38,13 @@ class AssignmentWorkflow {
         metrics_(metrics) {}
 
   void Accept(const std::string& lead_id, const std::string& etag,
-              RouteCallback done);
+              RouteCallback done, RepCheck may_act = nullptr);
   void Reject(const std::string& lead_id, const std::string& etag,
-              const std::string& note, RouteCallback done);
+              const std::string& note, RouteCallback done,
+              RepCheck may_act = nullptr);
   void Close(const std::string& lead_id, const std::string& etag,
              leadrouter::v1::CloseOutcome outcome, const std::string& note,
-             RouteCallback done);
+             RouteCallback done, RepCheck may_act = nullptr);
   void Erase(const std::string& lead_id, RouteCallback done);
 
   // Re-routes or escalates the leads whose response time ran out by now;
@@ -51,7 +57,8 @@ class AssignmentWorkflow {
   // Checks the lead id, then runs `step(table, lead, stored, state, now)`
   // inside the store's change of the lead.
   template <typename Step>
-  void Run(const std::string& lead_id, RouteCallback done, Step step);
+  void Run(const std::string& lead_id, RouteCallback done, Step step,
+           const RepCheck& may_act = nullptr);
 
   const CurrentTable& table_;
   AssignmentStore& store_;

@@ -12,6 +12,10 @@ grpc::ServerUnaryReactor* LeadRouterService::RouteLead(
     const leadrouter::v1::RouteLeadRequest* request,
     leadrouter::v1::RouteLeadResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context, "/leadrouter.v1.LeadRouter/RouteLead",
+                     reactor)) {
+    return reactor;
+  }
   intake_.Route(request->lead(),
                 [reactor, response](absl::StatusOr<RouteOutcome> outcome) {
                   if (!outcome.ok()) {
@@ -28,7 +32,20 @@ grpc::ServerUnaryReactor* LeadRouterService::RouteLead(
 
 grpc::ServerBidiReactor<leadrouter::v1::RouteLeadRequest,
                         leadrouter::v1::RouteLeadsResponse>*
-LeadRouterService::RouteLeads(grpc::CallbackServerContext* /*context*/) {
+LeadRouterService::RouteLeads(grpc::CallbackServerContext* context) {
+  absl::StatusOr<Caller> caller =
+      guard_.Admit(*context, "/leadrouter.v1.LeadRouter/RouteLeads");
+  if (!caller.ok()) {
+    // A reactor that only finishes: the call gets the refusal at once.
+    class Refused final
+        : public grpc::ServerBidiReactor<leadrouter::v1::RouteLeadRequest,
+                                         leadrouter::v1::RouteLeadsResponse> {
+     public:
+      explicit Refused(grpc::Status s) { Finish(std::move(s)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(ToGrpcStatus(caller.status()));
+  }
   return new RouteLeadsStream(intake_, draining_);  // deletes itself in OnDone
 }
 
@@ -37,6 +54,10 @@ grpc::ServerUnaryReactor* LeadRouterService::ExplainRoute(
     const leadrouter::v1::ExplainRouteRequest* request,
     leadrouter::v1::ExplainRouteResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context, "/leadrouter.v1.LeadRouter/ExplainRoute",
+                     reactor)) {
+    return reactor;
+  }
   absl::StatusOr<leadrouter::v1::Assignment> assignment =
       intake_.Explain(request->lead());
   if (assignment.ok()) *response->mutable_assignment() = *std::move(assignment);

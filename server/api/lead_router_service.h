@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "leadrouter/v1/lead_router.grpc.pb.h"
+#include "server/api/call_guard.h"
 #include "server/api/lead_intake.h"
 
 namespace leadrouter::server {
@@ -13,7 +14,8 @@ namespace leadrouter::server {
 class LeadRouterService final
     : public leadrouter::v1::LeadRouter::CallbackService {
  public:
-  explicit LeadRouterService(LeadIntake& intake) : intake_(intake) {}
+  LeadRouterService(LeadIntake& intake, const CallGuard& guard)
+      : intake_(intake), guard_(guard) {}
 
   // Called when shutdown begins: a RouteLeads stream whose reading ends
   // from now on may have been cut off by the server rather than closed by
@@ -36,6 +38,7 @@ class LeadRouterService final
 
  private:
   LeadIntake& intake_;
+  const CallGuard& guard_;
   std::atomic<bool> draining_ = false;
 };
 

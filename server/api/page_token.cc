@@ -24,8 +24,7 @@ std::string Fingerprint(const std::string& filters) {
 
 absl::Status BadToken() {
   return absl::InvalidArgumentError(
-      "page_token: is not a next_page_token of ListAssignments with these "
-      "filters");
+      "page_token: is not a next_page_token issued for these filters");
 }
 
 }  // namespace

@@ -4,21 +4,96 @@
 
 #include "absl/strings/str_cat.h"
 #include "routing/timestamps.h"
+#include "server/api/page_token.h"
 #include "server/api/status.h"
 
 namespace leadrouter::server {
+namespace {
+
+constexpr char kApplyConfig[] = "/leadrouter.v1.RoutingAdmin/ApplyConfig";
+constexpr char kSetRepAvailability[] =
+    "/leadrouter.v1.RoutingAdmin/SetRepAvailability";
+
+int64_t Micros(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000000 + t.nanos() / 1000;
+}
+
+}  // namespace
+
+void RoutingAdminService::Audit(const grpc::CallbackServerContext& context,
+                                const Caller& caller, const char* method,
+                                std::vector<std::string> targets,
+                                const RunningConfig::Applied& applied,
+                                const absl::Status& status,
+                                std::string detail) const {
+  if (audit_ == nullptr) return;
+  leadrouter::v1::AuditEvent e;
+  e.set_principal(caller.principal);
+  e.set_peer(context.peer());
+  e.set_method(method);
+  for (std::string& t : targets) e.add_targets(std::move(t));
+  const std::string running = config_.Get().table->version();
+  e.set_version_before(applied.previous_version.empty()
+                           ? running
+                           : applied.previous_version);
+  e.set_version_after(applied.version.empty() || !applied.applied
+                          ? e.version_before()
+                          : applied.version);
+  for (const std::string& c : applied.changes) e.add_changes(c);
+  e.set_code(static_cast<int>(status.code()));
+  // A refused config's errors can quote its values (rep names, e-mails):
+  // the caller got them; the trail keeps only the code.
+  std::string why = detail;
+  if (!status.ok()) {
+    std::string reason =
+        std::string(method) == kApplyConfig
+            ? absl::StatusCodeToString(status.code())
+            : std::string(status.message().substr(0, 200));
+    why = why.empty() ? reason : absl::StrCat(why, "; ", reason);
+  }
+  e.set_detail(why.substr(0, 500));
+  audit_->Record(std::move(e)).IgnoreError();  // logged when it fails
+}
 
 grpc::ServerUnaryReactor* RoutingAdminService::GetConfig(
     grpc::CallbackServerContext* context,
-    const leadrouter::v1::GetConfigRequest* /*request*/,
+    const leadrouter::v1::GetConfigRequest* request,
     leadrouter::v1::GetConfigResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context, "/leadrouter.v1.RoutingAdmin/GetConfig",
+                     reactor)) {
+    return reactor;
+  }
   RunningConfig::Snapshot running = config_.Get();
+  if (!request->version().empty() &&
+      request->version() != running.table->version()) {
+    // An old version: as it ran, the overrides of then laid on its base.
+    absl::StatusOr<leadrouter::v1::GetConfigResponse> old =
+        request->version().size() > 64
+            ? absl::InvalidArgumentError("version: is longer than 64 bytes")
+            : store_.ConfigVersion(request->version());
+    if (!old.ok()) {
+      reactor->Finish(ToGrpcStatus(old.status()));
+      return reactor;
+    }
+    auto table = RunningConfig::Compile(
+        old->config(), {old->overrides().begin(), old->overrides().end()});
+    if (!table.ok()) {
+      reactor->Finish(ToGrpcStatus(absl::DataLossError(absl::StrCat(
+          "version: the stored config of ", request->version(),
+          " no longer compiles: ", table.status().message()))));
+      return reactor;
+    }
+    *response = *std::move(old);
+    *response->mutable_config() = (*table)->config();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
   *response->mutable_config() = running.table->config();
   response->set_version(running.table->version());
   routing::SetTimestamp(running.loaded_at, response->mutable_loaded_at());
   response->set_source(running.source);
   for (auto& o : running.overrides) *response->add_overrides() = std::move(o);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
@@ -28,7 +103,11 @@ grpc::ServerUnaryReactor* RoutingAdminService::ApplyConfig(
     const leadrouter::v1::ApplyConfigRequest* request,
     leadrouter::v1::ApplyConfigResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitOrFinish(guard_, *context, kApplyConfig, reactor);
+  if (!caller) return reactor;
   absl::StatusOr<RunningConfig::Applied> applied;
+  std::string detail;
   switch (request->config_case()) {
     case leadrouter::v1::ApplyConfigRequest::kRoutingConfig:
       applied = config_.Apply(request->routing_config(),
@@ -37,15 +116,38 @@ grpc::ServerUnaryReactor* RoutingAdminService::ApplyConfig(
     case leadrouter::v1::ApplyConfigRequest::kYaml:
       applied = config_.ApplyYaml(request->yaml(), request->validate_only());
       break;
+    case leadrouter::v1::ApplyConfigRequest::kRollbackToVersion: {
+      const std::string& version = request->rollback_to_version();
+      detail = absl::StrCat("rollback to ", version.substr(0, 64));
+      absl::StatusOr<leadrouter::v1::GetConfigResponse> old =
+          version.empty() || version.size() > 64
+              ? absl::InvalidArgumentError(
+                    "rollback_to_version: must be a version, 1 to 64 bytes")
+              : store_.ConfigVersion(version);
+      if (!old.ok()) {
+        applied = old.status();
+      } else if (request->validate_only()) {
+        applied = config_.Apply(old->config(), /*validate_only=*/true);
+      } else {
+        applied = config_.Rollback(*old);
+      }
+      break;
+    }
     default:
       applied = absl::InvalidArgumentError(
-          "config: give routing_config or yaml");
+          "config: give routing_config, yaml or rollback_to_version");
   }
   if (applied.ok()) {
     response->set_version(applied->version);
     response->set_previous_version(applied->previous_version);
     response->set_applied(applied->applied);
-    for (std::string& c : applied->changes) response->add_changes(std::move(c));
+    for (const std::string& c : applied->changes) response->add_changes(c);
+  }
+  // Checks that change nothing (validate_only) are not changes to audit.
+  if (!request->validate_only()) {
+    Audit(*context, *caller, kApplyConfig, {"config"},
+          applied.ok() ? *applied : RunningConfig::Applied{},
+          applied.status(), detail);
   }
   reactor->Finish(ToGrpcStatus(applied.status()));
   return reactor;
@@ -56,6 +158,10 @@ grpc::ServerUnaryReactor* RoutingAdminService::ListReps(
     const leadrouter::v1::ListRepsRequest* request,
     leadrouter::v1::ListRepsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context, "/leadrouter.v1.RoutingAdmin/ListReps",
+                     reactor)) {
+    return reactor;
+  }
   auto table = config_.Get().table;
   const routing::CompiledTeam* team = nullptr;
   if (!request->team_id().empty()) {
@@ -101,19 +207,95 @@ grpc::ServerUnaryReactor* RoutingAdminService::SetRepAvailability(
     const leadrouter::v1::SetRepAvailabilityRequest* request,
     leadrouter::v1::SetRepAvailabilityResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitOrFinish(guard_, *context, kSetRepAvailability, reactor);
+  if (!caller) return reactor;
   leadrouter::v1::RepOverride change;
   change.set_rep_id(request->rep_id());
   if (request->has_active()) change.set_active(request->active());
   if (request->has_capacity()) change.set_capacity(request->capacity());
+  RunningConfig::Applied applied;
   absl::StatusOr<leadrouter::v1::RepOverride> set =
       request->rep_id().empty()
           ? absl::InvalidArgumentError("rep_id: is required")
-          : config_.SetRepOverride(change, request->clear());
+          : config_.SetRepOverride(change, request->clear(), &applied);
   if (set.ok()) {
-    *response->mutable_override() = *std::move(set);
+    *response->mutable_override() = *set;
     response->set_version(config_.Get().table->version());
+    std::string what = request->clear() ? "cleared" : "";
+    if (set->has_active()) {
+      absl::StrAppend(&what, "active: ", set->active() ? "true" : "false");
+    }
+    if (set->has_capacity()) {
+      absl::StrAppend(&what, what.empty() ? "" : ", ",
+                      "capacity: ", set->capacity());
+    }
+    applied.changes.push_back(
+        absl::StrCat("override: reps[", request->rep_id(), "]: ", what));
   }
+  Audit(*context, *caller, kSetRepAvailability,
+        {absl::StrCat("rep:", request->rep_id().substr(0, 64))}, applied,
+        set.status());
   reactor->Finish(ToGrpcStatus(set.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingAdminService::ListAuditEvents(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::ListAuditEventsRequest* request,
+    leadrouter::v1::ListAuditEventsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context,
+                     "/leadrouter.v1.RoutingAdmin/ListAuditEvents", reactor)) {
+    return reactor;
+  }
+  auto list = [&]() -> absl::Status {
+    if (request->page_size() < 0 || request->page_size() > 1000) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "page_size: ", request->page_size(), " is outside 0 to 1000"));
+    }
+    if (request->principal().size() > 64) {
+      return absl::InvalidArgumentError("principal: is longer than 64 bytes");
+    }
+    if (request->method().size() > 200) {
+      return absl::InvalidArgumentError("method: is longer than 200 bytes");
+    }
+    for (const auto* t : {&request->since(), &request->until()}) {
+      if (t->seconds() < 0 || t->seconds() > 253402300799 || t->nanos() < 0 ||
+          t->nanos() > 999999999) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            t == &request->since() ? "since" : "until",
+            ": is not a valid timestamp"));
+      }
+    }
+    AuditQuery query;
+    query.principal = request->principal();
+    query.method = request->method();
+    query.since_us = Micros(request->since());
+    query.until_us = Micros(request->until());
+    const std::string filters =
+        absl::StrCat("audit\x1f", query.principal, "\x1f", query.method,
+                     "\x1f", query.since_us, "\x1f", query.until_us);
+    absl::StatusOr<int64_t> before =
+        DecodePageToken(request->page_token(), filters);
+    if (!before.ok()) return before.status();
+    query.before_id = *before;
+    query.limit = request->page_size() == 0 ? 100 : request->page_size();
+    // One more than asked tells whether another page follows.
+    query.limit += 1;
+    absl::StatusOr<std::vector<leadrouter::v1::AuditEvent>> events =
+        store_.ListAudit(query);
+    if (!events.ok()) return events.status();
+    const bool more = static_cast<int>(events->size()) == query.limit;
+    if (more) events->pop_back();
+    for (auto& e : *events) *response->add_events() = std::move(e);
+    if (more && response->events_size() > 0) {
+      response->set_next_page_token(EncodePageToken(
+          response->events(response->events_size() - 1).id(), filters));
+    }
+    return absl::OkStatus();
+  };
+  reactor->Finish(ToGrpcStatus(list()));
   return reactor;
 }
 

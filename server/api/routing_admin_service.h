@@ -1,10 +1,15 @@
-// gRPC RoutingAdmin: the running config (read, validate, apply) and the
-// reps' load, over RunningConfig and the store.
+// gRPC RoutingAdmin: the running config (read, validate, apply, roll back
+// to a version that ran before), the reps' load and overrides, and the audit
+// trail, over RunningConfig and the store. Every change is recorded in the
+// audit trail with who made it, from where, and the versions before and
+// after.
 #ifndef LEADROUTER_SERVER_API_ROUTING_ADMIN_SERVICE_H_
 #define LEADROUTER_SERVER_API_ROUTING_ADMIN_SERVICE_H_
 
 #include "leadrouter/v1/routing_admin.grpc.pb.h"
+#include "server/api/call_guard.h"
 #include "server/api/lead_intake.h"
+#include "server/audit/audit_trail.h"
 #include "server/config/running_config.h"
 #include "server/store/assignment_store.h"
 
@@ -13,9 +18,14 @@ namespace leadrouter::server {
 class RoutingAdminService final
     : public leadrouter::v1::RoutingAdmin::CallbackService {
  public:
+  // `audit` may be null (tests without a store).
   RoutingAdminService(RunningConfig& config, AssignmentStore& store,
-                      Clock clock)
-      : config_(config), store_(store), clock_(std::move(clock)) {}
+                      Clock clock, const CallGuard& guard, AuditTrail* audit)
+      : config_(config),
+        store_(store),
+        clock_(std::move(clock)),
+        guard_(guard),
+        audit_(audit) {}
 
   grpc::ServerUnaryReactor* GetConfig(
       grpc::CallbackServerContext* context,
@@ -37,10 +47,23 @@ class RoutingAdminService final
       const leadrouter::v1::SetRepAvailabilityRequest* request,
       leadrouter::v1::SetRepAvailabilityResponse* response) override;
 
+  grpc::ServerUnaryReactor* ListAuditEvents(
+      grpc::CallbackServerContext* context,
+      const leadrouter::v1::ListAuditEventsRequest* request,
+      leadrouter::v1::ListAuditEventsResponse* response) override;
+
  private:
+  // Records a change (or a refused change) made by `caller`.
+  void Audit(const grpc::CallbackServerContext& context, const Caller& caller,
+             const char* method, std::vector<std::string> targets,
+             const RunningConfig::Applied& applied, const absl::Status& status,
+             std::string detail = "") const;
+
   RunningConfig& config_;
   AssignmentStore& store_;
   Clock clock_;
+  const CallGuard& guard_;
+  AuditTrail* audit_;
 };
 
 }  // namespace leadrouter::server

@@ -16,10 +16,12 @@ constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
 }  // namespace
 
 WatchStream::WatchStream(AssignmentStore& store, EventQuery query,
-                         const std::atomic<bool>& draining)
+                         const std::atomic<bool>& draining,
+                         std::function<void()> on_done)
     : store_(store),
       query_(std::move(query)),
       draining_(draining),
+      on_done_(std::move(on_done)),
       delivered_cursor_(absl::StrCat(query_.after)) {
   query_.limit = kPageSize;
   // Tells the client the watch is established before any event arrives.

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -32,12 +33,17 @@ class WatchStream final
   // `query.after` is where the stream starts; `draining` turns true when
   // the server shuts down, and the stream then ends UNAVAILABLE naming the
   // cursor to resume from.
+  // `on_done` (optional) runs when the call is over.
   WatchStream(AssignmentStore& store, EventQuery query,
-              const std::atomic<bool>& draining);
+              const std::atomic<bool>& draining,
+              std::function<void()> on_done = nullptr);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    if (on_done_) on_done_();
+    delete this;
+  }
 
  private:
   // Writes the next event, or waits for one. Runs with no write in flight
@@ -48,6 +54,7 @@ class WatchStream final
   AssignmentStore& store_;
   EventQuery query_;  // query_.after: everything up to it was looked at
   const std::atomic<bool>& draining_;
+  std::function<void()> on_done_;
   std::vector<leadrouter::v1::AssignmentEvent> page_;
   size_t next_ = 0;                // next event of page_ to write
   int64_t head_at_fetch_ = 0;      // newest commit when page_ was read

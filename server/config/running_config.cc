@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "absl/time/clock.h"
+#include "routing/timestamps.h"
 #include "server/config/config_file.h"
 #include "server/log.h"
 
@@ -86,6 +87,24 @@ std::vector<RepOverride> RunningConfig::OverrideList() const {
   return list;
 }
 
+leadrouter::v1::GetConfigResponse RunningConfig::RecordLocked(
+    const std::string& version, const RoutingConfig& base,
+    const std::string& source, absl::Time at) const {
+  leadrouter::v1::GetConfigResponse record;
+  *record.mutable_config() = base;
+  record.set_version(version);
+  routing::SetTimestamp(at, record.mutable_loaded_at());
+  record.set_source(source);
+  for (const auto& [id, o] : overrides_) *record.add_overrides() = o;
+  return record;
+}
+
+leadrouter::v1::GetConfigResponse RunningConfig::CurrentRecord() const {
+  std::lock_guard lock(mu_);
+  return RecordLocked(current_.Get()->version(), options_.base, source_,
+                      options_.loaded_at);
+}
+
 RunningConfig::Snapshot RunningConfig::Get() const {
   std::lock_guard lock(mu_);
   return {current_.Get(), OverrideList(), options_.loaded_at, source_};
@@ -104,9 +123,17 @@ absl::StatusOr<RunningConfig::Applied> RunningConfig::SwapLocked(
   if (validate_only || result.version == result.previous_version) {
     return result;
   }
+  const absl::Time now = absl::Now();
+  if (options_.record_version) {
+    if (auto s = options_.record_version(
+            RecordLocked(result.version, base, source, now));
+        !s.ok()) {
+      return s;
+    }
+  }
   current_.Set(*std::move(table));
   options_.base = base;
-  options_.loaded_at = absl::Now();
+  options_.loaded_at = now;
   source_ = source;
   result.applied = true;
   LogInfo("config_applied", {{"version", result.version},
@@ -144,7 +171,7 @@ absl::StatusOr<RunningConfig::Applied> RunningConfig::ReloadFile() {
 }
 
 absl::StatusOr<RepOverride> RunningConfig::SetRepOverride(
-    const RepOverride& change, bool clear) {
+    const RepOverride& change, bool clear, Applied* applied) {
   std::lock_guard lock(mu_);
   if (current_.Get()->FindRep(change.rep_id()) == nullptr) {
     return absl::NotFoundError(absl::StrCat(
@@ -174,21 +201,79 @@ absl::StatusOr<RepOverride> RunningConfig::SetRepOverride(
   }
   absl::StatusOr<std::shared_ptr<const routing::RoutingTable>> table =
       Compile(options_.base, OverrideList());
-  absl::Status stored =
-      table.ok() ? options_.persist(merged) : table.status();
+  const absl::Time now = absl::Now();
+  absl::Status stored = table.ok() ? absl::OkStatus() : table.status();
+  if (stored.ok() && options_.record_version) {
+    stored = options_.record_version(
+        RecordLocked((*table)->version(), options_.base, "override", now));
+  }
+  if (stored.ok()) stored = options_.persist(merged);
   if (!stored.ok()) {
     overrides_ = before;
     return stored;
   }
+  if (applied != nullptr) {
+    applied->previous_version = current_.Get()->version();
+    applied->version = (*table)->version();
+    applied->applied = applied->version != applied->previous_version;
+  }
   current_.Set(*std::move(table));
   source_ = "override";
-  options_.loaded_at = absl::Now();
+  options_.loaded_at = now;
   LogInfo("rep_override_set", {{"rep_id", merged.rep_id()},
                                {"version", current_.Get()->version()}});
   if (options_.on_change) {
     options_.on_change(current_.Get()->version(), options_.loaded_at);
   }
   return merged;
+}
+
+absl::StatusOr<RunningConfig::Applied> RunningConfig::Rollback(
+    const leadrouter::v1::GetConfigResponse& record) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, RepOverride> wanted;
+  for (const RepOverride& o : record.overrides()) wanted[o.rep_id()] = o;
+  const std::map<std::string, RepOverride> before = overrides_;
+  overrides_ = wanted;
+  absl::StatusOr<std::shared_ptr<const routing::RoutingTable>> table =
+      Compile(record.config(), OverrideList());
+  if (!table.ok()) {
+    overrides_ = before;
+    return table.status();
+  }
+  Applied result;
+  result.version = (*table)->version();
+  result.previous_version = current_.Get()->version();
+  result.changes = Differences(options_.base, record.config());
+  // The overrides of then replace those of now: drop what is not wanted,
+  // store what is. (Each is durable on its own; a failure midway leaves
+  // stored overrides that the next start lays on the file's config, as
+  // with any override.)
+  absl::Status stored = absl::OkStatus();
+  for (const auto& [id, o] : before) {
+    if (!wanted.contains(id) && stored.ok()) {
+      RepOverride cleared;
+      cleared.set_rep_id(id);
+      stored = options_.persist(cleared);
+    }
+  }
+  for (const auto& [id, o] : wanted) {
+    if (stored.ok()) stored = options_.persist(o);
+  }
+  if (!stored.ok()) {
+    overrides_ = before;
+    return stored;
+  }
+  const absl::Time now = absl::Now();
+  current_.Set(*std::move(table));
+  options_.base = record.config();
+  options_.loaded_at = now;
+  source_ = "rollback";
+  result.applied = result.version != result.previous_version;
+  LogInfo("config_rolled_back", {{"version", result.version},
+                                 {"previous_version", result.previous_version}});
+  if (options_.on_change) options_.on_change(result.version, now);
+  return result;
 }
 
 }  // namespace leadrouter::server

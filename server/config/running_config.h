@@ -7,7 +7,8 @@
 //
 //   auto table = RunningConfig::Compile(base, overrides);
 //   CurrentTable current(*table);
-//   RunningConfig running(current, {path, base, overrides, persist, on_change});
+//   RunningConfig running(current, {path, base, overrides, persist, on_change,
+//                                   record_version});
 //   running.Apply(config, /*validate_only=*/false);
 //   running.ReloadFile();  // on SIGHUP
 #ifndef LEADROUTER_SERVER_CONFIG_RUNNING_CONFIG_H_
@@ -52,6 +53,11 @@ class RunningConfig {
     std::function<absl::Status(const leadrouter::v1::RepOverride&)> persist;
     // Told about every config that was swapped in (for metrics).
     std::function<void(const std::string& version, absl::Time)> on_change;
+    // Keeps a version durably before it runs (the config history): a
+    // GetConfigResponse whose `config` is the base, with the overrides. An
+    // error refuses the change. Optional.
+    std::function<absl::Status(const leadrouter::v1::GetConfigResponse&)>
+        record_version;
     absl::Time loaded_at;
   };
 
@@ -78,11 +84,25 @@ class RunningConfig {
 
   // Merges `change` into the rep's override (`clear` drops it), stores it
   // and swaps in the result. NOT_FOUND for a rep the running config lacks.
+  // `applied` (optional) gets the versions before and after.
   absl::StatusOr<leadrouter::v1::RepOverride> SetRepOverride(
-      const leadrouter::v1::RepOverride& change, bool clear);
+      const leadrouter::v1::RepOverride& change, bool clear,
+      Applied* applied = nullptr);
+
+  // Runs again a version that ran before: its base config and its rep
+  // overrides (as the config history keeps them), stored and swapped in
+  // whole, source "rollback".
+  absl::StatusOr<Applied> Rollback(
+      const leadrouter::v1::GetConfigResponse& record);
+
+  // The history record of what runs now (config = base).
+  leadrouter::v1::GetConfigResponse CurrentRecord() const;
 
  private:
   std::vector<leadrouter::v1::RepOverride> OverrideList() const;  // mu_
+  leadrouter::v1::GetConfigResponse RecordLocked(
+      const std::string& version, const leadrouter::v1::RoutingConfig& base,
+      const std::string& source, absl::Time at) const;
   // Compiles and swaps in `base` + overrides_ (mu_ held).
   absl::StatusOr<Applied> SwapLocked(const leadrouter::v1::RoutingConfig& base,
                                      bool validate_only,

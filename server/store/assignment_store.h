@@ -97,6 +97,17 @@ struct EventQuery {
   int limit = 256;
 };
 
+// Audit events matching all given filters, newest first.
+struct AuditQuery {
+  std::string principal;  // empty: any
+  std::string method;     // empty: any
+  // Time bounds in Unix microseconds: [since, until); 0: open.
+  int64_t since_us = 0;
+  int64_t until_us = 0;
+  int64_t before_id = 0;  // page: only events with a smaller id; 0: newest
+  int limit = 100;
+};
+
 // Thread-safe.
 class AssignmentStore {
  public:
@@ -160,6 +171,23 @@ class AssignmentStore {
   // active nor capacity set removes it.
   virtual absl::Status SaveRepOverride(
       const leadrouter::v1::RepOverride& override) = 0;
+
+  // The audit trail. Appends the events (ids are given by the store, in
+  // order) durably, in one transaction, before returning.
+  virtual absl::Status AppendAudit(
+      const std::vector<leadrouter::v1::AuditEvent>& events) = 0;
+  virtual absl::StatusOr<std::vector<leadrouter::v1::AuditEvent>> ListAudit(
+      const AuditQuery& query) = 0;
+
+  // Config history: every version that ran, as GetConfig reports it but
+  // with `config` holding the base config (before the rep overrides, which
+  // are in `overrides`). Saving a version that is already kept changes
+  // nothing (its first run is what it records).
+  virtual absl::Status SaveConfigVersion(
+      const leadrouter::v1::GetConfigResponse& record) = 0;
+  // NOT_FOUND for a version that never ran here.
+  virtual absl::StatusOr<leadrouter::v1::GetConfigResponse> ConfigVersion(
+      const std::string& version) = 0;
 
   // Refuses new routes with UNAVAILABLE and commits every route already
   // accepted. Idempotent.

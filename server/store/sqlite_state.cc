@@ -5,6 +5,8 @@
 //   3  + assignments.sla_due_us (response-time timers) and `events`, the
 //      history of every lead and the change stream (seq is the cursor);
 //      rep_override (admins' availability and capacity overrides)
+//   4  + audit_events (who changed what, and denied calls) and
+//      config_versions (every config that ran)
 #include "server/store/sqlite_state.h"
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +15,7 @@
 namespace leadrouter::server {
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 constexpr char kTables[] = R"sql(
 CREATE TABLE IF NOT EXISTS assignments (
@@ -47,6 +49,20 @@ CREATE INDEX IF NOT EXISTS events_by_lead ON events(lead_id, seq);
 CREATE TABLE IF NOT EXISTS rep_override (
   rep_id   TEXT PRIMARY KEY,
   override BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_events (
+  id        INTEGER PRIMARY KEY,
+  at_us     INTEGER NOT NULL,
+  principal TEXT NOT NULL,
+  method    TEXT NOT NULL,
+  event     BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_principal ON audit_events(principal, id);
+CREATE INDEX IF NOT EXISTS audit_by_method ON audit_events(method, id);
+CREATE TABLE IF NOT EXISTS config_versions (
+  version      TEXT PRIMARY KEY,
+  first_ran_us INTEGER NOT NULL,
+  record       BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rep_load (
   rep_id     TEXT PRIMARY KEY,

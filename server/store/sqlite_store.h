@@ -6,7 +6,8 @@
 // everything queued in a single transaction (one fsync for the group), then
 // answers every caller. The in-memory state is exact because this process
 // is the only writer; it is rebuilt from the database at start. The group
-// commit is in sqlite_commit.cc, reads in sqlite_store_reads.cc.
+// commit is in sqlite_commit.cc, reads in sqlite_store_reads.cc, the audit
+// trail and the config history in sqlite_audit.cc.
 //
 //   absl::StatusOr<std::unique_ptr<SqliteStore>> store =
 //       SqliteStore::Open("/var/lib/leadrouter");
@@ -77,6 +78,14 @@ class SqliteStore final : public AssignmentStore {
   absl::Status SaveRepOverride(
       const leadrouter::v1::RepOverride& override) override;
   absl::StatusOr<std::vector<QueueDepth>> Queues() override;
+  absl::Status AppendAudit(
+      const std::vector<leadrouter::v1::AuditEvent>& events) override;
+  absl::StatusOr<std::vector<leadrouter::v1::AuditEvent>> ListAudit(
+      const AuditQuery& query) override;
+  absl::Status SaveConfigVersion(
+      const leadrouter::v1::GetConfigResponse& record) override;
+  absl::StatusOr<leadrouter::v1::GetConfigResponse> ConfigVersion(
+      const std::string& version) override;
   void Close() override;
 
   CommitStats Stats() const;

@@ -196,7 +196,7 @@ TEST(SqliteStoreTest, ADatabaseOfSchemaOneIsUpgradedWithNothingLost) {
   auto version = db->Prepare("PRAGMA user_version");
   ASSERT_TRUE(version.ok());
   ASSERT_TRUE(*version->Step());
-  EXPECT_EQ(version->ColumnInt64(0), 3);
+  EXPECT_EQ(version->ColumnInt64(0), 4);
 }
 
 // Routing waits while a drain pass holds the store, so a pass is bounded;

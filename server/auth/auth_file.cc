@@ -1,0 +1,149 @@
+// The same two passes as the routing config: YAML to proto (structure,
+// types, unknown keys), then ValidateAuthConfig (values and duplicates);
+// positions from the first pass turn field paths into lines. Error messages
+// never repeat a digest or a certificate name in full: they name the field.
+#include "server/auth/auth_file.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "server/config/yaml_to_proto.h"
+
+namespace leadrouter::server {
+
+using leadrouter::v1::AuthConfig;
+
+namespace {
+
+bool IsNameChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+         c == '-' || c == '_' || c == '@';
+}
+
+bool IsLowerHex(const std::string& s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) &&
+        (c < 'a' || c > 'f')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<routing::ConfigError> ValidateAuthConfig(const AuthConfig& config) {
+  std::vector<routing::ConfigError> errors;
+  auto error = [&](std::string path, std::string message) {
+    errors.push_back({std::move(path), std::move(message)});
+  };
+  std::set<std::string> names, digests, certificate_names;
+  for (int i = 0; i < config.principals_size(); ++i) {
+    const auto& p = config.principals(i);
+    const std::string at = absl::StrCat("principals[", i, "]");
+    if (p.name().empty() || p.name().size() > 64) {
+      error(at + ".name", "must be 1 to 64 bytes");
+    } else if (!std::all_of(p.name().begin(), p.name().end(), IsNameChar)) {
+      error(at + ".name",
+            "may hold only letters, digits, '.', '-', '_' and '@'");
+    } else if (p.name() == "anonymous" || p.name() == "unauthenticated" ||
+               p.name() == "sighup") {
+      error(at + ".name", absl::StrCat("\"", p.name(),
+                                       "\" is reserved for the audit trail"));
+    } else if (!names.insert(p.name()).second) {
+      error(at + ".name", absl::StrCat("\"", p.name(), "\" is used twice"));
+    }
+    if (!p.token_sha256().empty()) {
+      if (p.token_sha256().size() != 64 || !IsLowerHex(p.token_sha256())) {
+        error(at + ".token_sha256",
+              "must be 64 lower-case hex digits (the SHA-256 of the token; "
+              "`leadctl token new` prints it)");
+      } else if (!digests.insert(p.token_sha256()).second) {
+        error(at + ".token_sha256", "the same token belongs to another "
+                                    "principal");
+      }
+    }
+    for (int j = 0; j < p.certificate_names_size(); ++j) {
+      const std::string& c = p.certificate_names(j);
+      const std::string path = absl::StrCat(at, ".certificate_names[", j, "]");
+      if (c.empty() || c.size() > 1024) {
+        error(path, "must be 1 to 1024 bytes");
+      } else if (!certificate_names.insert(c).second) {
+        error(path, "names another principal's certificate too");
+      }
+    }
+    if (p.token_sha256().empty() && p.certificate_names_size() == 0) {
+      error(at, "needs token_sha256 or certificate_names");
+    }
+    if (p.roles_size() == 0) {
+      error(at + ".roles", "must name at least one role "
+                           "(router, reader, worker, admin)");
+    }
+    bool worker = false;
+    for (int j = 0; j < p.roles_size(); ++j) {
+      if (p.roles(j) == leadrouter::v1::ROLE_UNSPECIFIED) {
+        error(absl::StrCat(at, ".roles[", j, "]"),
+              "must be router, reader, worker or admin");
+      }
+      worker |= p.roles(j) == leadrouter::v1::ROLE_WORKER;
+    }
+    if (p.rep_ids_size() > 0 && !worker) {
+      error(at + ".rep_ids", "binds the worker role to reps; the principal "
+                             "has no worker role");
+    }
+    for (int j = 0; j < p.rep_ids_size(); ++j) {
+      if (p.rep_ids(j).empty() || p.rep_ids(j).size() > 64) {
+        error(absl::StrCat(at, ".rep_ids[", j, "]"), "must be 1 to 64 bytes");
+      }
+    }
+  }
+  return errors;
+}
+
+absl::StatusOr<AuthConfig> ParseAuthYaml(const std::string& text,
+                                         const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ":", e.mark.line + 1, ":", e.mark.column + 1,
+        ": not valid YAML: ", e.msg));
+  }
+  AuthConfig config;
+  YamlPositions positions;
+  std::vector<routing::ConfigError> errors;
+  try {
+    YamlToMessage(root, &config, &positions, &errors);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+  if (errors.empty()) errors = ValidateAuthConfig(config);
+  if (errors.empty()) return config;
+  std::string message =
+      absl::StrCat(name, ": the auth config has ", errors.size(),
+                   errors.size() == 1 ? " error" : " errors");
+  for (const routing::ConfigError& e : errors) {
+    const YamlPosition pos = FindPosition(positions, e.path);
+    absl::StrAppend(&message, "\n", name, ":", pos.line, ":", pos.column,
+                    ": ", e.path, ": ", e.message);
+  }
+  return absl::InvalidArgumentError(message);
+}
+
+absl::StatusOr<AuthConfig> LoadAuthFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot read the auth config file"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseAuthYaml(text.str(), path);
+}
+
+}  // namespace leadrouter::server

@@ -1,0 +1,98 @@
+// Decides who a caller is and whether they may call a method, for every
+// transport: the gRPC services turn a call into CallerCredentials and ask
+// here (server/api/call_guard.h); nothing in this file knows gRPC.
+//
+// A caller is a principal of the auth config, known by its bearer token
+// (compared as a SHA-256 digest, in constant time) or by a verified client
+// certificate's subject or subject alternative name. Deny by default: no
+// credentials is UNAUTHENTICATED, a method the principal's roles do not
+// cover (or one missing from the method table) is PERMISSION_DENIED naming
+// the method and the role it needs. Messages never echo a token.
+//
+// Without an auth config (development), loopback callers are "anonymous"
+// with every role and everyone else is UNAUTHENTICATED.
+//
+//   Authorizer authorizer(*LoadAuthFile(path));
+//   Authorizer::Decision d = authorizer.Authorize(credentials, method);
+//   if (!d.status.ok()) ... // refuse; d.caller.principal says who tried
+#ifndef LEADROUTER_SERVER_AUTH_AUTHORIZER_H_
+#define LEADROUTER_SERVER_AUTH_AUTHORIZER_H_
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "leadrouter/v1/auth.pb.h"
+
+namespace leadrouter::server {
+
+// What a transport knows about a caller.
+struct CallerCredentials {
+  // The "authorization" header as sent (empty: none).
+  std::string authorization;
+  // Subject and subject alternative names of a client certificate that
+  // the TLS handshake verified (empty: none).
+  std::vector<std::string> certificate_names;
+  // The peer address is 127.0.0.0/8 or ::1.
+  bool loopback = false;
+};
+
+// Who is calling.
+struct Caller {
+  // The principal's name, "anonymous" (no auth config, loopback) or
+  // "unauthenticated".
+  std::string principal = "unauthenticated";
+  // For workers bound to reps: only these reps' leads. Empty: every rep.
+  std::vector<std::string> rep_ids;
+};
+
+// The lower-case hex SHA-256 of `token`, as token_sha256 holds it.
+std::string TokenDigestHex(absl::string_view token);
+
+// Thread-safe; Replace swaps the principals atomically for new calls.
+class Authorizer {
+ public:
+  struct Decision {
+    absl::Status status;  // OK, UNAUTHENTICATED or PERMISSION_DENIED
+    Caller caller;
+  };
+
+  // nullopt: no auth config (development mode, loopback only).
+  explicit Authorizer(std::optional<leadrouter::v1::AuthConfig> config);
+
+  // Takes a new, already validated config (SIGHUP).
+  void Replace(const leadrouter::v1::AuthConfig& config);
+
+  bool enabled() const { return enabled_; }
+
+  Decision Authorize(const CallerCredentials& credentials,
+                     absl::string_view method) const;
+
+ private:
+  struct Known {
+    std::string name;
+    bool has_token = false;
+    std::array<unsigned char, 32> token_digest{};
+    std::vector<std::string> certificate_names;
+    std::vector<leadrouter::v1::Role> roles;
+    std::vector<std::string> rep_ids;
+  };
+  using Principals = std::vector<Known>;
+
+  static std::shared_ptr<const Principals> Compile(
+      const leadrouter::v1::AuthConfig& config);
+  std::shared_ptr<const Principals> principals() const;
+
+  const bool enabled_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const Principals> principals_;  // mu_
+};
+
+}  // namespace leadrouter::server
+
+#endif  // LEADROUTER_SERVER_AUTH_AUTHORIZER_H_
