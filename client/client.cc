@@ -44,6 +44,8 @@ Client::Client(const ClientOptions& options) : options_(options) {
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = options.tls_root_certs;
+    ssl.pem_cert_chain = options.tls_client_cert;
+    ssl.pem_private_key = options.tls_client_key;
     credentials = grpc::SslCredentials(ssl);
   } else {
     credentials = grpc::InsecureChannelCredentials();
@@ -57,6 +59,9 @@ Client::Client(const ClientOptions& options) : options_(options) {
               static_cast<int>(absl::ToInt64Milliseconds(options.initial_backoff)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
+  if (options.tls && !options.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls_server_name);
+  }
   auto connect = [&](const std::string& address) {
     auto e = std::make_unique<Endpoint>();
     e->channel = grpc::CreateCustomChannel(address, credentials, args);
@@ -332,10 +337,13 @@ absl::Status Client::Watch(
   }
 }
 
-absl::StatusOr<v1::GetConfigResponse> Client::GetConfig() {
+absl::StatusOr<v1::GetConfigResponse> Client::GetConfig(
+    const std::string& version) {
+  v1::GetConfigRequest request;
+  request.set_version(version);
   return Unary<v1::GetConfigResponse>(
       true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
-        return e.admin->GetConfig(c, v1::GetConfigRequest(), r);
+        return e.admin->GetConfig(c, request, r);
       });
 }
 
@@ -362,6 +370,14 @@ absl::StatusOr<v1::SetRepAvailabilityResponse> Client::SetRepAvailability(
   return Unary<v1::SetRepAvailabilityResponse>(
       true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
         return e.admin->SetRepAvailability(c, request, r);
+      });
+}
+
+absl::StatusOr<v1::ListAuditEventsResponse> Client::ListAuditEvents(
+    const v1::ListAuditEventsRequest& request) {
+  return Unary<v1::ListAuditEventsResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.admin->ListAuditEvents(c, request, r);
       });
 }
 

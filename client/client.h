@@ -50,6 +50,13 @@ struct ClientOptions {
   // TLS with these root certificates (PEM; empty: the system's).
   bool tls = false;
   std::string tls_root_certs;
+  // A client certificate chain and its private key (PEM), for servers that
+  // require mutual TLS (leadrouterd --tls_client_ca). Both or neither.
+  std::string tls_client_cert;
+  std::string tls_client_key;
+  // The name the server certificate must hold when it is not the host of
+  // `address` (e.g. connecting by IP to a certificate for a DNS name).
+  std::string tls_server_name;
   // Sent as "authorization: Bearer <token>" when not empty.
   std::string bearer_token;
 };
@@ -107,13 +114,18 @@ class Client {
       v1::WatchAssignmentsRequest request,
       const std::function<bool(const v1::AssignmentEvent&)>& on_event);
 
-  // RoutingAdmin.
-  absl::StatusOr<v1::GetConfigResponse> GetConfig();
+  // RoutingAdmin. GetConfig of a version that ran before (empty: the
+  // running one); ApplyConfig also rolls back (rollback_to_version).
+  absl::StatusOr<v1::GetConfigResponse> GetConfig(
+      const std::string& version = "");
   absl::StatusOr<v1::ApplyConfigResponse> ApplyConfig(
       const v1::ApplyConfigRequest& request);
   absl::StatusOr<v1::ListRepsResponse> ListReps(const std::string& team_id);
   absl::StatusOr<v1::SetRepAvailabilityResponse> SetRepAvailability(
       const v1::SetRepAvailabilityRequest& request);
+  // One page of the audit trail, newest first.
+  absl::StatusOr<v1::ListAuditEventsResponse> ListAuditEvents(
+      const v1::ListAuditEventsRequest& request);
 
  private:
   struct Endpoint;

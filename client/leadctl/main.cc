@@ -9,9 +9,11 @@
 //   leadctl close L-1001 --outcome=won --note="signed for 40 seats"
 //   leadctl watch --rep=jonas.weber
 //
-// Exit codes: 0 ok; 1 other error; 2 usage; 3 invalid input
-// (INVALID_ARGUMENT); 4 not found; 5 server unavailable or too slow;
-// 6 conflict: the state does not allow it, or the etag is stale.
+//   leadctl --ca_file=ca.pem --token_file=t config apply routing.yaml
+//   leadctl token new --name=crm-sync --role=router
+//
+// Exit codes: see cli.h. Admin commands (reps, set-rep, config, audit,
+// token) are in admin_commands.cc, connection flags in connection.cc.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -27,18 +29,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/client.h"
+#include "client/leadctl/admin_commands.h"
+#include "client/leadctl/cli.h"
+#include "client/leadctl/connection.h"
 #include "client/leadctl/import.h"
 #include "client/leadctl/render.h"
 #include "google/protobuf/util/json_util.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:50051", "leadrouterd address.");
-ABSL_FLAG(std::string, output, "text", "Output format: text or json.");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline per call.");
 // The lead, for route and explain: either --json or the field flags.
 ABSL_FLAG(std::string, json, "", "The lead as JSON (proto3 JSON mapping).");
 ABSL_FLAG(std::string, id, "", "Lead id (the idempotency key).");
 ABSL_FLAG(std::string, email, "", "Contact e-mail.");
-ABSL_FLAG(std::string, name, "", "Contact full name.");
+ABSL_FLAG(std::string, name, "",
+          "Contact full name; token new: the principal's name.");
 ABSL_FLAG(std::string, company, "", "Company name.");
 ABSL_FLAG(std::string, domain, "", "Company web domain.");
 ABSL_FLAG(std::string, country, "", "ISO 3166-1 alpha-2 country, e.g. DE.");
@@ -68,41 +71,14 @@ ABSL_FLAG(std::string, outcome, "", "close: won, lost or other.");
 ABSL_FLAG(std::string, cursor, "",
           "watch: continue after this cursor (printed with every event).");
 ABSL_FLAG(bool, from_start, false, "watch: every stored event from the first.");
-// For set-rep.
-ABSL_FLAG(std::string, active, "", "set-rep: true or false.");
-ABSL_FLAG(std::string, capacity, "", "set-rep: open-lead capacity.");
-ABSL_FLAG(bool, clear, false, "set-rep: drop the rep's override.");
 
 namespace {
 
+using leadrouter::leadctl::Fail;
+using leadrouter::leadctl::kUsage;
 using leadrouter::v1::Lead;
 
-constexpr int kUsage = 2;
-
-int ExitCodeFor(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-      return 3;
-    case absl::StatusCode::kNotFound:
-      return 4;
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-      return 5;
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kAborted:
-      return 6;
-    default:
-      return 1;
-  }
-}
-
-int Fail(const absl::Status& status) {
-  std::cerr << "leadctl: " << absl::StatusCodeToString(status.code()) << ": "
-            << status.message() << "\n";
-  return ExitCodeFor(status);
-}
-
-bool Json() { return absl::GetFlag(FLAGS_output) == "json"; }
+bool Json() { return leadrouter::leadctl::JsonOutput(); }
 
 absl::StatusOr<Lead> LeadFromFlags() {
   Lead lead;
@@ -285,103 +261,6 @@ int Watch(leadrouter::Client& client) {
   return status.ok() ? 0 : Fail(status);
 }
 
-int Reps(leadrouter::Client& client) {
-  auto reps = client.ListReps(absl::GetFlag(FLAGS_team));
-  if (!reps.ok()) return Fail(reps.status());
-  std::cout << (Json() ? leadrouter::leadctl::RenderJson(*reps)
-                       : leadrouter::leadctl::RenderRepTable(*reps));
-  return 0;
-}
-
-int SetRep(leadrouter::Client& client, const std::vector<char*>& args) {
-  if (args.size() != 3) {
-    std::cerr << "usage: leadctl set-rep REP_ID [--active=true|false] "
-                 "[--capacity=N] [--clear]\n";
-    return kUsage;
-  }
-  leadrouter::v1::SetRepAvailabilityRequest request;
-  request.set_rep_id(args[2]);
-  request.set_clear(absl::GetFlag(FLAGS_clear));
-  if (const std::string active = absl::GetFlag(FLAGS_active); !active.empty()) {
-    bool value = false;
-    if (!absl::SimpleAtob(active, &value)) {
-      return Fail(absl::InvalidArgumentError("--active: must be true or false"));
-    }
-    request.set_active(value);
-  }
-  if (const std::string capacity = absl::GetFlag(FLAGS_capacity);
-      !capacity.empty()) {
-    int value = 0;
-    if (!absl::SimpleAtoi(capacity, &value)) {
-      return Fail(absl::InvalidArgumentError("--capacity: must be a number"));
-    }
-    request.set_capacity(value);
-  }
-  auto set = client.SetRepAvailability(request);
-  if (!set.ok()) return Fail(set.status());
-  std::cout << (Json() ? leadrouter::leadctl::RenderJson(*set)
-                       : absl::StrCat("rep ", args[2], ": ",
-                                      set->override().ShortDebugString().empty()
-                                          ? "as configured"
-                                          : set->override().ShortDebugString(),
-                                      "; running ", set->version(), "\n"));
-  return 0;
-}
-
-// config get | validate FILE | diff FILE | apply FILE
-int Config(leadrouter::Client& client, const std::vector<char*>& args) {
-  const std::string sub = args.size() >= 3 ? args[2] : "";
-  if (sub == "get" && args.size() == 3) {
-    auto running = client.GetConfig();
-    if (!running.ok()) return Fail(running.status());
-    if (Json()) {
-      std::cout << leadrouter::leadctl::RenderJson(*running);
-    } else {
-      std::cout << "version   " << running->version() << "\nsource    "
-                << running->source() << "\nreps      "
-                << running->config().reps_size() << "\nteams     "
-                << running->config().teams_size() << "\nrules     "
-                << running->config().rules_size() << "\n";
-      for (const auto& o : running->overrides()) {
-        std::cout << "override  " << o.ShortDebugString() << "\n";
-      }
-    }
-    return 0;
-  }
-  if ((sub == "validate" || sub == "apply" || sub == "diff") &&
-      args.size() == 4) {
-    std::ifstream in(args[3]);
-    if (!in) {
-      std::cerr << "leadctl: cannot read " << args[3] << "\n";
-      return kUsage;
-    }
-    std::stringstream yaml;
-    yaml << in.rdbuf();
-    leadrouter::v1::ApplyConfigRequest request;
-    request.set_yaml(yaml.str());
-    request.set_validate_only(sub != "apply");
-    auto applied = client.ApplyConfig(request);
-    if (!applied.ok()) return Fail(applied.status());
-    if (Json()) {
-      std::cout << leadrouter::leadctl::RenderJson(*applied);
-    } else if (sub == "validate") {
-      std::cout << "valid: " << applied->version() << " (running "
-                << applied->previous_version() << ")\n";
-    } else if (sub == "diff") {
-      for (const std::string& c : applied->changes()) std::cout << c << "\n";
-      if (applied->changes().empty()) std::cout << "no change\n";
-    } else {
-      std::cout << (applied->applied() ? "applied " : "unchanged ")
-                << applied->version() << " (was "
-                << applied->previous_version() << ")\n";
-    }
-    return 0;
-  }
-  std::cerr << "usage: leadctl config get | validate FILE | diff FILE | "
-               "apply FILE\n";
-  return kUsage;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -401,21 +280,27 @@ int main(int argc, char** argv) {
       "                      resumes after an interruption\n"
       "  reps     reps with load, caps and availability (--team)\n"
       "  set-rep ID          --active=false, --capacity=N, or --clear\n"
-      "  config get | validate FILE | diff FILE | apply FILE\n"
+      "  config get [VERSION] | validate FILE | diff FILE | apply FILE |\n"
+      "         rollback VERSION\n"
+      "  audit    the audit trail (--principal, --method, --since, --until)\n"
+      "  token new --name=NAME --role=ROLE[,ROLE] [--rep_ids=a,b]\n"
+      "           a fresh token and its auth config entry\n"
+      "Connection: --server, --ca_file (TLS), --cert_file/--key_file "
+      "(mutual TLS),\n--token_file or LEADROUTER_TOKEN (bearer token).\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 3 invalid input, 4 not found, "
-      "5 unavailable, 6 conflict (state or stale etag).");
+      "5 unavailable, 6 conflict (state or stale etag), 7 not allowed.");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  const std::string output = absl::GetFlag(FLAGS_output);
-  if (args.size() < 2 || (output != "text" && output != "json")) {
+  if (args.size() < 2 || !leadrouter::leadctl::OutputFlagValid()) {
     std::cerr << absl::ProgramUsageMessage() << "\n";
     return kUsage;
   }
-  leadrouter::ClientOptions options;
-  options.address = absl::GetFlag(FLAGS_server);
-  options.timeout = absl::GetFlag(FLAGS_timeout);
-  leadrouter::Client client(options);
-
   const std::string command = args[1];
+  if (command == "token") return leadrouter::leadctl::Token(args);
+  absl::StatusOr<leadrouter::ClientOptions> options =
+      leadrouter::leadctl::ConnectionFromFlags();
+  if (!options.ok()) return Fail(options.status());
+  leadrouter::Client client(*options);
+
   if (command == "route") return Route(client);
   if (command == "explain") return Explain(client);
   if (command == "get") return Get(client, args);
@@ -426,9 +311,10 @@ int main(int argc, char** argv) {
     return Change(client, command, args);
   }
   if (command == "watch") return Watch(client);
-  if (command == "reps") return Reps(client);
-  if (command == "set-rep") return SetRep(client, args);
-  if (command == "config") return Config(client, args);
+  if (command == "reps") return leadrouter::leadctl::Reps(client);
+  if (command == "set-rep") return leadrouter::leadctl::SetRep(client, args);
+  if (command == "config") return leadrouter::leadctl::Config(client, args);
+  if (command == "audit") return leadrouter::leadctl::Audit(client);
   if (command == "import") {
     if (args.size() != 3) {
       std::cerr << "usage: leadctl import FILE.jsonl|FILE.csv\n";

@@ -1,0 +1,30 @@
+// leadctl's admin commands: reps and their overrides, the routing config
+// (get, validate, diff, apply, rollback), the audit trail, and new tokens.
+//
+//   leadctl reps --team=dach
+//   leadctl set-rep anna --active=false
+//   leadctl config get [VERSION] | validate F | diff F | apply F | rollback V
+//   leadctl audit --principal=crm-sync --since=2026-11-01T00:00:00Z
+//   leadctl token new --name=crm-sync --role=router
+#ifndef LEADROUTER_CLIENT_LEADCTL_ADMIN_COMMANDS_H_
+#define LEADROUTER_CLIENT_LEADCTL_ADMIN_COMMANDS_H_
+
+#include <vector>
+
+#include "client/client.h"
+
+namespace leadrouter::leadctl {
+
+// Each returns the exit code; `args` are the positional arguments with
+// args[1] the command.
+int Reps(Client& client);
+int SetRep(Client& client, const std::vector<char*>& args);
+int Config(Client& client, const std::vector<char*>& args);
+int Audit(Client& client);
+// Needs no server: prints a fresh random token once, and the auth config
+// entry holding only its SHA-256.
+int Token(const std::vector<char*>& args);
+
+}  // namespace leadrouter::leadctl
+
+#endif  // LEADROUTER_CLIENT_LEADCTL_ADMIN_COMMANDS_H_

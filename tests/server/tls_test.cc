@@ -1,0 +1,142 @@
+// TLS on the gRPC port, with real certificates made by openssl: what
+// handshakes fail, mutual TLS, a certificate replaced while serving, and
+// the refusal to serve plaintext beyond loopback.
+#include <filesystem>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "leadrouter/v1/routing_admin.grpc.pb.h"
+#include "tests/server/secure_fixture.h"
+
+namespace leadrouter::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+grpc::Status GetConfig(const std::shared_ptr<grpc::Channel>& channel,
+                       const std::string& token,
+                       v1::GetConfigResponse* out = nullptr) {
+  auto admin = v1::RoutingAdmin::NewStub(channel);
+  grpc::ClientContext context;
+  Authorize(context, token);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  v1::GetConfigResponse response;
+  grpc::Status s = admin->GetConfig(&context, {}, &response);
+  if (out != nullptr) *out = response;
+  return s;
+}
+
+using TlsTest = SecureDaemonTest;
+
+TEST_F(TlsTest, OnlyATlsClientTrustingTheServersCaGetsThrough) {
+  StartSecure();
+  const std::string& reader = Tokens().at("reader");
+  EXPECT_TRUE(GetConfig(channel_, reader).ok());
+
+  auto plaintext = grpc::CreateChannel(daemon_->address(),
+                                       grpc::InsecureChannelCredentials());
+  EXPECT_EQ(GetConfig(plaintext, reader).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  auto wrong_ca = TlsChannel(daemon_->address(), certs_.other_ca);
+  EXPECT_EQ(GetConfig(wrong_ca, reader).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  // TLS is not authentication: without a token the call is refused.
+  EXPECT_EQ(GetConfig(channel_, "").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(TlsTest, MutualTlsRefusesClientsWithoutACertificateFromTheClientCa) {
+  StartSecure({"--tls_client_ca=" + certs_.client_ca});
+  // No client certificate, even with a valid token: no handshake.
+  EXPECT_EQ(GetConfig(channel_, Tokens().at("reader")).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  auto stranger = TlsChannel(daemon_->address(), certs_.ca,
+                             certs_.stranger_cert, certs_.stranger_key);
+  EXPECT_EQ(GetConfig(stranger, "").error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  // The certificate is the credential: CN=crm-plugin is a principal.
+  auto client = TlsChannel(daemon_->address(), certs_.ca, certs_.client_cert,
+                           certs_.client_key);
+  v1::GetConfigResponse config;
+  grpc::Status s = GetConfig(client, "", &config);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(config.version().empty());
+}
+
+TEST_F(TlsTest, AReplacedCertificateIsServedWithoutARestart) {
+  // The files are reached through a symlinked directory, as Kubernetes
+  // mounts secrets; swapping the link replaces both files at once.
+  namespace fs = std::filesystem;
+  fs::create_directories(dir_ + "/tls-a");
+  fs::create_directories(dir_ + "/tls-b");
+  fs::copy_file(certs_.server_cert, dir_ + "/tls-a/tls.crt");
+  fs::copy_file(certs_.server_key, dir_ + "/tls-a/tls.key");
+  fs::copy_file(certs_.other_server_cert, dir_ + "/tls-b/tls.crt");
+  fs::copy_file(certs_.other_server_key, dir_ + "/tls-b/tls.key");
+  fs::create_directory_symlink(dir_ + "/tls-a", dir_ + "/current");
+  std::string log;
+  daemon_ = DaemonProcess::Start(
+      config_path_, data_dir_,
+      {"--tls_cert=" + dir_ + "/current/tls.crt",
+       "--tls_key=" + dir_ + "/current/tls.key", "--tls_refresh_interval=1s",
+       "--auth_config=" + auth_path_},
+      &log);
+  ASSERT_NE(daemon_, nullptr) << log;
+  const std::string& reader = Tokens().at("reader");
+  EXPECT_TRUE(GetConfig(TlsChannel(daemon_->address(), certs_.ca), reader).ok());
+  EXPECT_FALSE(
+      GetConfig(TlsChannel(daemon_->address(), certs_.other_ca), reader).ok());
+
+  fs::create_directory_symlink(dir_ + "/tls-b", dir_ + "/next");
+  fs::rename(dir_ + "/next", dir_ + "/current");  // atomic swap
+  // Each attempt is a new connection, so a new handshake.
+  grpc::Status s = Eventually([&] {
+    return GetConfig(TlsChannel(daemon_->address(), certs_.other_ca), reader);
+  });
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(GetConfig(TlsChannel(daemon_->address(), certs_.ca), reader).ok());
+  EXPECT_EQ(daemon_->Terminate(), 0);
+}
+
+TEST_F(TlsTest, PlaintextBeyondLoopbackIsRefusedUnlessAskedFor) {
+  std::string log;
+  const int code = DaemonProcess::RunToExit(
+      {"--config=" + config_path_, "--data_dir=" + data_dir_,
+       "--listen=0.0.0.0:0", "--metrics_listen="},
+      &log);
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(log, HasSubstr("refusing to serve plaintext on 0.0.0.0:0"));
+  EXPECT_THAT(log, HasSubstr("--insecure_plaintext"));
+
+  daemon_ = DaemonProcess::Start(config_path_, data_dir_,
+                                 {"--listen=0.0.0.0:0", "--insecure_plaintext"},
+                                 &log);
+  ASSERT_NE(daemon_, nullptr) << log;
+  EXPECT_THAT(daemon_->Log(), HasSubstr("\"event\":\"plaintext\""));
+  EXPECT_EQ(daemon_->Terminate(), 0);
+}
+
+TEST_F(TlsTest, HalfAKeyPairOrAnUnreadableFileStopsTheStart) {
+  std::string log;
+  EXPECT_EQ(DaemonProcess::RunToExit(
+                {"--config=" + config_path_, "--data_dir=" + data_dir_,
+                 "--listen=127.0.0.1:0", "--metrics_listen=",
+                 "--tls_cert=" + certs_.server_cert},
+                &log),
+            1);
+  EXPECT_THAT(log, HasSubstr("--tls_cert and --tls_key go together"));
+  log.clear();
+  EXPECT_EQ(DaemonProcess::RunToExit(
+                {"--config=" + config_path_, "--data_dir=" + data_dir_,
+                 "--listen=127.0.0.1:0", "--metrics_listen=",
+                 "--tls_cert=" + certs_.server_cert,
+                 "--tls_key=" + dir_ + "/missing.key"},
+                &log),
+            1);
+  EXPECT_THAT(log, HasSubstr("--tls_key: cannot read"));
+}
+
+}  // namespace
+}  // namespace leadrouter::testing
