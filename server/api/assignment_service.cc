@@ -278,18 +278,9 @@ AssignmentServiceImpl::WatchAssignments(
   query.team_id = request->team_id();
   const int64_t head = store_.LastEventCursor();
   if (!request->cursor().empty()) {
-    if (!absl::SimpleAtoi(request->cursor(), &query.after) ||
-        query.after < 0) {
-      return refuse(absl::InvalidArgumentError(absl::StrCat(
-          "cursor: \"", request->cursor(),
-          "\" is not a cursor of WatchAssignments")));
-    }
-    if (query.after > head) {
-      return refuse(absl::OutOfRangeError(absl::StrCat(
-          "cursor: \"", request->cursor(),
-          "\" is newer than the newest event (\"", head,
-          "\"); is this the same leadrouter database?")));
-    }
+    absl::StatusOr<int64_t> after = ParseWatchCursor(request->cursor(), head);
+    if (!after.ok()) return refuse(after.status());
+    query.after = *after;
   } else if (!request->from_start()) {
     query.after = head;
   }

@@ -48,4 +48,24 @@ absl::StatusOr<int64_t> DecodePageToken(const std::string& token,
   return position;
 }
 
+absl::StatusOr<int64_t> ParseWatchCursor(const std::string& cursor,
+                                         int64_t head) {
+  int64_t after = 0;
+  // Only digits: SimpleAtoi would also take "+5" and " 5".
+  const bool digits =
+      !cursor.empty() && cursor.size() <= 19 &&
+      cursor.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || !absl::SimpleAtoi(cursor, &after)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cursor: \"", cursor.substr(0, 64),
+        "\" is not a cursor of WatchAssignments"));
+  }
+  if (after > head) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "cursor: \"", cursor, "\" is newer than the newest event (\"", head,
+        "\"); is this the same leadrouter database?"));
+  }
+  return after;
+}
+
 }  // namespace leadrouter::server

@@ -1,6 +1,7 @@
-// Page tokens of ListAssignments: opaque to clients, they carry the position
-// to continue after and a fingerprint of the filters they were issued for,
-// so a token used with other filters is refused instead of skipping rows.
+// Page tokens of ListAssignments and ListAuditEvents: opaque to clients,
+// they carry the position to continue after and a fingerprint of the
+// filters they were issued for, so a token used with other filters is
+// refused instead of skipping rows. Also the cursors of WatchAssignments.
 //
 //   std::string token = EncodePageToken(page.last_position, filters);
 //   absl::StatusOr<int64_t> after = DecodePageToken(token, filters);
@@ -21,6 +22,12 @@ std::string EncodePageToken(int64_t position, const std::string& filters);
 // naming page_token if it is malformed or was issued for other filters.
 absl::StatusOr<int64_t> DecodePageToken(const std::string& token,
                                         const std::string& filters);
+
+// The event cursor of a WatchAssignments request: INVALID_ARGUMENT for
+// anything but a decimal event number, OUT_OF_RANGE for one newer than
+// `head` (the newest event), naming the field `cursor`.
+absl::StatusOr<int64_t> ParseWatchCursor(const std::string& cursor,
+                                         int64_t head);
 
 }  // namespace leadrouter::server
 
