@@ -36,6 +36,7 @@
 #include "server/metrics/rpc_metrics.h"
 #include "server/periodic_pass.h"
 #include "server/service_health.h"
+#include "server/sighup_reload.h"
 #include "server/store/sqlite_store.h"
 #include "server/transport.h"
 
@@ -46,56 +47,6 @@ namespace {
 std::string BoundAddress(const std::string& requested, int port) {
   const size_t colon = requested.rfind(':');
   return absl::StrCat(requested.substr(0, colon), ":", port);
-}
-
-// SIGHUP: the routing config file and the auth file, each all or nothing,
-// each recorded in the audit trail.
-void ReloadOnSignal(RunningConfig& running_config,
-                    const std::string& auth_config_path,
-                    Authorizer& authorizer, AuditTrail& audit) {
-  leadrouter::v1::AuditEvent e;
-  e.set_principal("sighup");
-  e.set_peer("local");
-  e.set_method("SIGHUP");
-  e.add_targets("config");
-  const std::string before = running_config.Get().table->version();
-  absl::StatusOr<RunningConfig::Applied> applied = running_config.ReloadFile();
-  e.set_version_before(before);
-  e.set_version_after(running_config.Get().table->version());
-  e.set_code(static_cast<int>(applied.status().code()));
-  if (applied.ok()) {
-    for (const std::string& c : applied->changes) e.add_changes(c);
-    e.set_detail(applied->applied ? "config file re-read"
-                                  : "config file unchanged");
-  } else {
-    e.set_detail("config file refused; the running config stays");
-  }
-  audit.Record(e).IgnoreError();
-  if (auth_config_path.empty() || !authorizer.enabled()) return;
-
-  leadrouter::v1::AuditEvent a;
-  a.set_principal("sighup");
-  a.set_peer("local");
-  a.set_method("SIGHUP");
-  a.add_targets("auth");
-  a.set_version_before(e.version_after());
-  a.set_version_after(e.version_after());
-  absl::StatusOr<leadrouter::v1::AuthConfig> auth =
-      LoadAuthFile(auth_config_path);
-  a.set_code(static_cast<int>(auth.status().code()));
-  if (auth.ok()) {
-    authorizer.Replace(*auth);
-    LogInfo("auth_config_reloaded",
-            {{"principals", absl::StrCat(auth->principals_size())}});
-    a.set_detail(absl::StrCat("auth file re-read: ", auth->principals_size(),
-                              " principals"));
-  } else {
-    LogError("auth_config_reload_refused",
-             {{"auth_config", auth_config_path},
-              {"error", std::string(auth.status().message())}});
-    a.set_detail("auth file refused; the running principals stay");
-  }
-  audit.Record(a).IgnoreError();
 }
 
 }  // namespace
@@ -269,7 +220,29 @@ int RunDaemon(const DaemonOptions& options) {
     (*store)->Close();
     return 1;
   }
-  ServiceHealth service_health(server->GetHealthCheckService());
+  // Health alone on its own plaintext port: it tells nothing but
+  // SERVING / NOT_SERVING, so it needs neither TLS nor a caller.
+  std::unique_ptr<grpc::Server> health_server;
+  std::string health_address = "off";
+  if (!options.health_address.empty()) {
+    grpc::ServerBuilder health_builder;
+    int health_port = 0;
+    health_builder.AddListeningPort(options.health_address,
+                                    grpc::InsecureServerCredentials(),
+                                    &health_port);
+    health_server = health_builder.BuildAndStart();
+    if (health_server == nullptr || health_port == 0) {
+      LogError("health_listen_failed", {{"address", options.health_address}});
+      server->Shutdown();
+      audit.Stop();
+      (*store)->Close();
+      return 1;
+    }
+    health_address = BoundAddress(options.health_address, health_port);
+  }
+  ServiceHealth service_health(
+      {server->GetHealthCheckService(),
+       health_server ? health_server->GetHealthCheckService() : nullptr});
   health = &service_health;  // NOT_SERVING until started
   PeriodicPass drainer("queue_drain", options.queue_interval,
                        [&] { return intake.DrainQueues(); });
@@ -278,6 +251,7 @@ int RunDaemon(const DaemonOptions& options) {
   service_health.Started();
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
                       {"metrics", metrics_address},
+                      {"health", health_address},
                       {"data_dir", options.data_dir},
                       {"tls", tls ? (options.transport.tls_client_ca.empty()
                                          ? "on"
@@ -305,6 +279,7 @@ int RunDaemon(const DaemonOptions& options) {
   // Tear the transports down through gRPC, not by exiting: the last
   // responses and statuses of drained calls reach their clients.
   server.reset();
+  if (health_server) health_server->Shutdown();
   drainer.Stop();
   response_clock.Stop();
   exposer.reset();  // no scrape reads the store after this

@@ -25,6 +25,9 @@ struct DaemonOptions {
   absl::Duration sla_interval = absl::Seconds(1);
   // HTTP address of the Prometheus /metrics endpoint; empty: none.
   std::string metrics_address = "127.0.0.1:9464";
+  // A plaintext port serving only grpc.health.v1 (for probes that cannot
+  // speak TLS, such as Kubernetes' gRPC probes); empty: none.
+  std::string health_address;
   // TLS, plaintext policy and connection limits of the gRPC port.
   TransportOptions transport;
   // Principals and roles (YAML); empty: development mode, loopback callers

@@ -31,6 +31,9 @@ ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "host:port of the Prometheus /metrics HTTP endpoint (port 0 picks "
           "a free port; empty turns it off).");
 
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port of a plaintext port serving only grpc.health.v1, for "
+          "probes that cannot speak TLS (empty: none).");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of the gRPC port (with --tls_key): serve "
           "TLS 1.2+. A replaced file is picked up without a restart.");
@@ -84,6 +87,7 @@ int main(int argc, char** argv) {
   options.sla_interval = absl::GetFlag(FLAGS_sla_interval);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   options.auth_config_path = absl::GetFlag(FLAGS_auth_config);
+  options.health_address = absl::GetFlag(FLAGS_health_listen);
   leadrouter::server::TransportOptions& t = options.transport;
   t.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   t.tls_key = absl::GetFlag(FLAGS_tls_key);

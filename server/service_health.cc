@@ -4,9 +4,12 @@
 
 namespace leadrouter::server {
 
-ServiceHealth::ServiceHealth(grpc::HealthCheckServiceInterface* health)
-    : health_(health) {
-  health_->SetServingStatus(false);
+ServiceHealth::ServiceHealth(
+    std::vector<grpc::HealthCheckServiceInterface*> health) {
+  for (auto* h : health) {
+    if (h != nullptr) health_.push_back(h);
+  }
+  for (auto* h : health_) h->SetServingStatus(false);
 }
 
 void ServiceHealth::Started() {
@@ -38,7 +41,7 @@ void ServiceHealth::Publish() {
   const bool serving = started_ && !draining_ && store_ok_;
   if (serving == serving_) return;
   serving_ = serving;
-  health_->SetServingStatus(serving);
+  for (auto* h : health_) h->SetServingStatus(serving);
   LogInfo("health", {{"status", serving ? "SERVING" : "NOT_SERVING"}});
 }
 

@@ -2,7 +2,8 @@
 // the process has finished starting, is not draining, and its store commits.
 // Kubernetes probes and load balancers read it through grpc.health.v1.
 //
-//   ServiceHealth health(server->GetHealthCheckService());  // NOT_SERVING
+//   ServiceHealth health({server->GetHealthCheckService(),
+//                         health_port_server->GetHealthCheckService()});
 //   health.Started();          // SERVING
 //   health.StoreFailed();      // NOT_SERVING until a commit works again
 //   health.Draining();         // NOT_SERVING for good
@@ -10,6 +11,7 @@
 #define LEADROUTER_SERVER_SERVICE_HEALTH_H_
 
 #include <mutex>
+#include <vector>
 
 #include "grpcpp/health_check_service_interface.h"
 
@@ -18,7 +20,9 @@ namespace leadrouter::server {
 // Thread-safe.
 class ServiceHealth {
  public:
-  explicit ServiceHealth(grpc::HealthCheckServiceInterface* health);
+  // Every service given reports the same status (the API port's and the
+  // plaintext --health_listen port's); null entries are skipped.
+  explicit ServiceHealth(std::vector<grpc::HealthCheckServiceInterface*> health);
 
   void Started();
   void Draining();
@@ -28,7 +32,7 @@ class ServiceHealth {
  private:
   void Publish();  // mu_ held
 
-  grpc::HealthCheckServiceInterface* const health_;
+  std::vector<grpc::HealthCheckServiceInterface*> health_;
   std::mutex mu_;
   bool started_ = false;   // mu_
   bool draining_ = false;  // mu_

@@ -20,6 +20,8 @@
 #include "absl/time/time.h"
 #include "client/leadctl/cli.h"
 #include "client/leadctl/render.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
 
 ABSL_DECLARE_FLAG(std::string, team);
 ABSL_DECLARE_FLAG(std::string, name);
@@ -267,6 +269,39 @@ int Token(const std::vector<char*>& args) {
     std::cout << "    rep_ids: [" << absl::StrJoin(reps, ", ") << "]\n";
   }
   return 0;
+}
+
+int Health(const ClientOptions& options) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  grpc::ChannelArguments args;
+  if (options.tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls_root_certs;
+    ssl.pem_cert_chain = options.tls_client_cert;
+    ssl.pem_private_key = options.tls_client_key;
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls_server_name.empty()) {
+      args.SetSslTargetNameOverride(options.tls_server_name);
+    }
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  auto channel = grpc::CreateCustomChannel(options.address, credentials, args);
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status s = health->Check(&context, {}, &response);
+  if (!s.ok()) {
+    return Fail(absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                             s.error_message()));
+  }
+  const bool serving =
+      response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  std::cout << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+                   response.status())
+            << "\n";
+  return serving ? 0 : 8;
 }
 
 }  // namespace leadrouter::leadctl

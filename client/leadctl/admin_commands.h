@@ -6,6 +6,7 @@
 //   leadctl config get [VERSION] | validate F | diff F | apply F | rollback V
 //   leadctl audit --principal=crm-sync --since=2026-11-01T00:00:00Z
 //   leadctl token new --name=crm-sync --role=router
+//   leadctl --server=127.0.0.1:8081 health      (exit 0 when SERVING)
 #ifndef LEADROUTER_CLIENT_LEADCTL_ADMIN_COMMANDS_H_
 #define LEADROUTER_CLIENT_LEADCTL_ADMIN_COMMANDS_H_
 
@@ -24,6 +25,9 @@ int Audit(Client& client);
 // Needs no server: prints a fresh random token once, and the auth config
 // entry holding only its SHA-256.
 int Token(const std::vector<char*>& args);
+// grpc.health.v1 Check: prints SERVING or NOT_SERVING; exit 0 only when
+// serving (8 when not, 5 when unreachable). Needs no token.
+int Health(const ClientOptions& options);
 
 }  // namespace leadrouter::leadctl
 

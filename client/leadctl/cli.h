@@ -4,7 +4,8 @@
 // Exit codes: 0 ok; 1 other error; 2 usage; 3 invalid input
 // (INVALID_ARGUMENT); 4 not found; 5 server unavailable or too slow;
 // 6 conflict (the state does not allow it, or the etag is stale);
-// 7 not allowed (UNAUTHENTICATED, PERMISSION_DENIED).
+// 7 not allowed (UNAUTHENTICATED, PERMISSION_DENIED); 8 health check:
+// not serving.
 #ifndef LEADROUTER_CLIENT_LEADCTL_CLI_H_
 #define LEADROUTER_CLIENT_LEADCTL_CLI_H_
 

@@ -284,11 +284,13 @@ int main(int argc, char** argv) {
       "         rollback VERSION\n"
       "  audit    the audit trail (--principal, --method, --since, --until)\n"
       "  token new --name=NAME --role=ROLE[,ROLE] [--rep_ids=a,b]\n"
+      "  health   grpc.health.v1 check (exit 0 SERVING, 8 NOT_SERVING)\n"
       "           a fresh token and its auth config entry\n"
       "Connection: --server, --ca_file (TLS), --cert_file/--key_file "
       "(mutual TLS),\n--token_file or LEADROUTER_TOKEN (bearer token).\n"
       "Exit codes: 0 ok, 1 error, 2 usage, 3 invalid input, 4 not found, "
-      "5 unavailable, 6 conflict (state or stale etag), 7 not allowed.");
+      "5 unavailable, 6 conflict (state or stale etag), 7 not allowed, "
+      "8 not serving.");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() < 2 || !leadrouter::leadctl::OutputFlagValid()) {
     std::cerr << absl::ProgramUsageMessage() << "\n";
@@ -299,6 +301,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<leadrouter::ClientOptions> options =
       leadrouter::leadctl::ConnectionFromFlags();
   if (!options.ok()) return Fail(options.status());
+  if (command == "health") return leadrouter::leadctl::Health(*options);
   leadrouter::Client client(*options);
 
   if (command == "route") return Route(client);

@@ -61,9 +61,26 @@ TEST(Kubernetes, TheDeploymentFitsLeadrouterd) {
   }
   EXPECT_EQ(ports["grpc"], 50051);
   EXPECT_EQ(ports["metrics"], 9464);
-  // gRPC health probes on the gRPC port.
-  EXPECT_EQ(c["readinessProbe"]["grpc"]["port"].as<int>(), ports["grpc"]);
-  EXPECT_EQ(c["livenessProbe"]["grpc"]["port"].as<int>(), ports["grpc"]);
+  // gRPC health probes on the plaintext health port the image opens
+  // (Kubernetes' gRPC probes cannot speak TLS).
+  EXPECT_EQ(ports["health"], 8081);
+  EXPECT_EQ(c["readinessProbe"]["grpc"]["port"].as<int>(), ports["health"]);
+  EXPECT_EQ(c["livenessProbe"]["grpc"]["port"].as<int>(), ports["health"]);
+  const std::string dockerfile = Read(Path("Dockerfile"));
+  EXPECT_THAT(dockerfile, ::testing::HasSubstr("--health_listen=0.0.0.0:8081"));
+  // Secure by default: the image serves TLS and checks callers, from the
+  // directories the Deployment mounts its Secrets at.
+  std::set<std::string> mounts;
+  for (const auto& m : c["volumeMounts"]) {
+    mounts.insert(m["mountPath"].as<std::string>());
+  }
+  for (const char* flag : {"--tls_cert=/etc/leadrouter-tls/tls.crt",
+                           "--tls_key=/etc/leadrouter-tls/tls.key",
+                           "--auth_config=/etc/leadrouter-auth/auth.yaml"}) {
+    EXPECT_THAT(dockerfile, ::testing::HasSubstr(flag));
+  }
+  EXPECT_TRUE(mounts.contains("/etc/leadrouter-tls"));
+  EXPECT_TRUE(mounts.contains("/etc/leadrouter-auth"));
   EXPECT_TRUE(c["lifecycle"]["preStop"]);
   // The drain fits in the grace period, after the preStop pause.
   absl::Duration drain = absl::Seconds(10);  // leadrouterd's default
@@ -91,6 +108,10 @@ TEST(Kubernetes, TheDeploymentFitsLeadrouterd) {
       claims.insert(v["persistentVolumeClaim"]["claimName"].as<std::string>());
     }
     if (v["configMap"]) maps.insert(v["configMap"]["name"].as<std::string>());
+    if (v["secret"]) {
+      EXPECT_THAT(v["secret"]["secretName"].as<std::string>(),
+                  ::testing::AnyOf("leadrouter-tls", "leadrouter-auth"));
+    }
   }
   EXPECT_THAT(claims, ::testing::ElementsAre(
                           pvc["metadata"]["name"].as<std::string>()));

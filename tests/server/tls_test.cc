@@ -1,7 +1,11 @@
 // TLS on the gRPC port, with real certificates made by openssl: what
 // handshakes fail, mutual TLS, a certificate replaced while serving, and
 // the refusal to serve plaintext beyond loopback.
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <regex>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -136,6 +140,27 @@ TEST_F(TlsTest, HalfAKeyPairOrAnUnreadableFileStopsTheStart) {
                 &log),
             1);
   EXPECT_THAT(log, HasSubstr("--tls_key: cannot read"));
+}
+
+TEST_F(TlsTest, ProbesGetHealthAloneOnAPlaintextPort) {
+  StartSecure({"--health_listen=127.0.0.1:0"});
+  std::smatch m;
+  const std::string log = daemon_->Log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("\"health\":\"([^\"]+)\"")));
+  const std::string health = m[1];
+  FILE* pipe = popen(
+      (std::string(LEADCTL_PATH) + " --server=" + health + " health").c_str(),
+      "r");
+  char buffer[256] = {};
+  const size_t n = fread(buffer, 1, sizeof buffer - 1, pipe);
+  const int status = pclose(pipe);
+  EXPECT_EQ(std::string(buffer, n), "SERVING\n");
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // Nothing but health there: the API answers UNIMPLEMENTED.
+  auto plaintext =
+      grpc::CreateChannel(health, grpc::InsecureChannelCredentials());
+  EXPECT_EQ(GetConfig(plaintext, Tokens().at("reader")).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 }  // namespace
