@@ -39,7 +39,8 @@ struct Client::Endpoint {
   std::unique_ptr<v1::RoutingAdmin::Stub> admin;
 };
 
-Client::Client(const ClientOptions& options) : options_(options) {
+std::shared_ptr<grpc::Channel> CreateLeadrouterChannel(
+    const std::string& address, const ClientOptions& options) {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
@@ -62,9 +63,13 @@ Client::Client(const ClientOptions& options) : options_(options) {
   if (options.tls && !options.tls_server_name.empty()) {
     args.SetSslTargetNameOverride(options.tls_server_name);
   }
+  return grpc::CreateCustomChannel(address, credentials, args);
+}
+
+Client::Client(const ClientOptions& options) : options_(options) {
   auto connect = [&](const std::string& address) {
     auto e = std::make_unique<Endpoint>();
-    e->channel = grpc::CreateCustomChannel(address, credentials, args);
+    e->channel = CreateLeadrouterChannel(address, options);
     e->router = v1::LeadRouter::NewStub(e->channel);
     e->assignments = v1::AssignmentService::NewStub(e->channel);
     e->admin = v1::RoutingAdmin::NewStub(e->channel);

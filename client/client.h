@@ -61,6 +61,12 @@ struct ClientOptions {
   std::string bearer_token;
 };
 
+// The channel credentials and arguments `options` ask for (TLS with its
+// roots, client certificate and server name override, or plaintext), for
+// programs that open other channels to leadrouterd (e.g. a health probe).
+std::shared_ptr<grpc::Channel> CreateLeadrouterChannel(
+    const std::string& address, const ClientOptions& options);
+
 // Thread-safe; share one Client per process.
 class Client {
  public:

@@ -272,21 +272,7 @@ int Token(const std::vector<char*>& args) {
 }
 
 int Health(const ClientOptions& options) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  grpc::ChannelArguments args;
-  if (options.tls) {
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = options.tls_root_certs;
-    ssl.pem_cert_chain = options.tls_client_cert;
-    ssl.pem_private_key = options.tls_client_key;
-    credentials = grpc::SslCredentials(ssl);
-    if (!options.tls_server_name.empty()) {
-      args.SetSslTargetNameOverride(options.tls_server_name);
-    }
-  } else {
-    credentials = grpc::InsecureChannelCredentials();
-  }
-  auto channel = grpc::CreateCustomChannel(options.address, credentials, args);
+  auto channel = CreateLeadrouterChannel(options.address, options);
   auto health = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));

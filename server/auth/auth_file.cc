@@ -105,34 +105,12 @@ std::vector<routing::ConfigError> ValidateAuthConfig(const AuthConfig& config) {
 
 absl::StatusOr<AuthConfig> ParseAuthYaml(const std::string& text,
                                          const std::string& name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ":", e.mark.line + 1, ":", e.mark.column + 1,
-        ": not valid YAML: ", e.msg));
-  }
   AuthConfig config;
-  YamlPositions positions;
-  std::vector<routing::ConfigError> errors;
-  try {
-    YamlToMessage(root, &config, &positions, &errors);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
-  }
-  if (errors.empty()) errors = ValidateAuthConfig(config);
-  if (errors.empty()) return config;
-  std::string message =
-      absl::StrCat(name, ": the auth config has ", errors.size(),
-                   errors.size() == 1 ? " error" : " errors");
-  for (const routing::ConfigError& e : errors) {
-    const YamlPosition pos = FindPosition(positions, e.path);
-    absl::StrAppend(&message, "\n", name, ":", pos.line, ":", pos.column,
-                    ": ", e.path, ": ", e.message);
-  }
-  return absl::InvalidArgumentError(message);
+  absl::Status parsed =
+      ParseYamlConfig(text, name, "auth config", &config,
+                      [&] { return ValidateAuthConfig(config); });
+  if (!parsed.ok()) return parsed;
+  return config;
 }
 
 absl::StatusOr<AuthConfig> LoadAuthFile(const std::string& path) {

@@ -16,37 +16,12 @@ namespace leadrouter::server {
 
 absl::StatusOr<leadrouter::v1::RoutingConfig> ParseConfigYaml(
     const std::string& text, const std::string& name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ":", e.mark.line + 1, ":", e.mark.column + 1,
-        ": not valid YAML: ", e.msg));
-  }
   leadrouter::v1::RoutingConfig config;
-  YamlPositions positions;
-  std::vector<routing::ConfigError> errors;
-  try {
-    YamlToMessage(root, &config, &positions, &errors);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
-  }
-  // Reference checks on a structurally broken config would only repeat
-  // the structural errors in other words.
-  if (errors.empty()) errors = routing::ValidateConfig(config);
-  if (errors.empty()) return config;
-
-  std::string message = absl::StrCat(name, ": the routing config has ",
-                                     errors.size(),
-                                     errors.size() == 1 ? " error" : " errors");
-  for (const routing::ConfigError& e : errors) {
-    const YamlPosition at = FindPosition(positions, e.path);
-    absl::StrAppend(&message, "\n", name, ":", at.line, ":", at.column, ": ",
-                    e.path, ": ", e.message);
-  }
-  return absl::InvalidArgumentError(message);
+  absl::Status parsed = ParseYamlConfig(
+      text, name, "routing config", &config,
+      [&] { return routing::ValidateConfig(config); });
+  if (!parsed.ok()) return parsed;
+  return config;
 }
 
 absl::StatusOr<leadrouter::v1::RoutingConfig> LoadConfigFile(

@@ -230,4 +230,37 @@ YamlPosition FindPosition(const YamlPositions& positions, std::string path) {
   return root == positions.end() ? YamlPosition{1, 1} : root->second;
 }
 
+absl::Status ParseYamlConfig(
+    const std::string& text, const std::string& name, const std::string& what,
+    google::protobuf::Message* message,
+    const std::function<std::vector<routing::ConfigError>()>& validate) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ":", e.mark.line + 1, ":", e.mark.column + 1,
+        ": not valid YAML: ", e.msg));
+  }
+  YamlPositions positions;
+  std::vector<routing::ConfigError> errors;
+  try {
+    YamlToMessage(root, message, &positions, &errors);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+  if (errors.empty()) errors = validate();
+  if (errors.empty()) return absl::OkStatus();
+  std::string report = absl::StrCat(name, ": the ", what, " has ",
+                                    errors.size(),
+                                    errors.size() == 1 ? " error" : " errors");
+  for (const routing::ConfigError& e : errors) {
+    const YamlPosition at = FindPosition(positions, e.path);
+    absl::StrAppend(&report, "\n", name, ":", at.line, ":", at.column, ": ",
+                    e.path, ": ", e.message);
+  }
+  return absl::InvalidArgumentError(report);
+}
+
 }  // namespace leadrouter::server

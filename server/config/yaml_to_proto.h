@@ -10,10 +10,12 @@
 #ifndef LEADROUTER_SERVER_CONFIG_YAML_TO_PROTO_H_
 #define LEADROUTER_SERVER_CONFIG_YAML_TO_PROTO_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "google/protobuf/message.h"
 #include "routing/config_validation.h"
 #include "yaml-cpp/yaml.h"
@@ -37,6 +39,16 @@ void YamlToMessage(const YAML::Node& node, google::protobuf::Message* message,
 
 // The position of `path`, or of its nearest enclosing field that has one.
 YamlPosition FindPosition(const YamlPositions& positions, std::string path);
+
+// A whole YAML config file into `message`: the YAML, then its structure,
+// then `validate` (only when the structure is sound: reference checks on a
+// broken structure would repeat its errors in other words). On any error,
+// INVALID_ARGUMENT listing every one as "name:line:column: path: message"
+// under "name: the <what> has N errors".
+absl::Status ParseYamlConfig(
+    const std::string& text, const std::string& name, const std::string& what,
+    google::protobuf::Message* message,
+    const std::function<std::vector<routing::ConfigError>()>& validate);
 
 }  // namespace leadrouter::server
 
