@@ -260,3 +260,91 @@ TEST(SqliteStoreTest, DrainPassesAreBoundedAndTakeQueuesInTurn) {
 
 }  // namespace
 }  // namespace leadrouter::server
+
+namespace leadrouter::server {
+namespace {
+
+leadrouter::v1::AuditEvent AuditAt(int64_t seconds, const std::string& who,
+                                   const std::string& method) {
+  leadrouter::v1::AuditEvent e;
+  e.mutable_at()->set_seconds(seconds);
+  e.set_principal(who);
+  e.set_method(method);
+  e.set_peer("ipv4:127.0.0.1:1");
+  return e;
+}
+
+// The store contract for the audit trail: ids in order, newest first,
+// every filter, pages by id, and durability across a reopen.
+TEST(SqliteStoreTest, TheAuditTrailFiltersPagesAndSurvivesAReopen) {
+  const std::string dir = TempDir("audit");
+  {
+    auto store = SqliteStore::Open(dir);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->AppendAudit({AuditAt(100, "ops", "/a/Apply"),
+                                   AuditAt(200, "crm", "/a/Get"),
+                                   AuditAt(300, "ops", "/a/Get")})
+                    .ok());
+    (*store)->Close();
+  }
+  auto store = SqliteStore::Open(dir);
+  ASSERT_TRUE(store.ok());
+  auto all = (*store)->ListAudit({});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].at().seconds(), 300);  // newest first
+  EXPECT_GT((*all)[0].id(), (*all)[1].id());
+  EXPECT_EQ((*all)[2].peer(), "ipv4:127.0.0.1:1");
+
+  AuditQuery by_principal;
+  by_principal.principal = "ops";
+  EXPECT_EQ((*store)->ListAudit(by_principal)->size(), 2u);
+  AuditQuery by_method;
+  by_method.method = "/a/Get";
+  by_method.since_us = 250 * 1000000LL;
+  auto recent = (*store)->ListAudit(by_method);
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ((*recent)[0].principal(), "ops");
+  AuditQuery until;
+  until.until_us = 200 * 1000000LL;  // exclusive
+  EXPECT_EQ((*store)->ListAudit(until)->size(), 1u);
+  AuditQuery page;
+  page.limit = 2;
+  auto first = (*store)->ListAudit(page);
+  ASSERT_EQ(first->size(), 2u);
+  page.before_id = first->back().id();
+  auto second = (*store)->ListAudit(page);
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].at().seconds(), 100);
+  (*store)->Close();
+}
+
+TEST(SqliteStoreTest, AConfigVersionKeepsItsFirstRun) {
+  const std::string dir = TempDir("config_versions");
+  auto store = SqliteStore::Open(dir);
+  ASSERT_TRUE(store.ok());
+  leadrouter::v1::GetConfigResponse first;
+  first.set_version("cfg-1");
+  first.set_source("file");
+  first.mutable_loaded_at()->set_seconds(10);
+  first.mutable_config()->add_reps()->set_id("anna");
+  first.add_overrides()->set_rep_id("anna");
+  ASSERT_TRUE((*store)->SaveConfigVersion(first).ok());
+  leadrouter::v1::GetConfigResponse again = first;
+  again.set_source("rollback");
+  again.mutable_loaded_at()->set_seconds(99);
+  ASSERT_TRUE((*store)->SaveConfigVersion(again).ok());
+  auto kept = (*store)->ConfigVersion("cfg-1");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->source(), "file");
+  EXPECT_EQ(kept->loaded_at().seconds(), 10);
+  EXPECT_EQ(kept->config().reps(0).id(), "anna");
+  EXPECT_EQ(kept->overrides_size(), 1);
+  EXPECT_EQ((*store)->ConfigVersion("cfg-2").status().code(),
+            absl::StatusCode::kNotFound);
+  (*store)->Close();
+}
+
+}  // namespace
+}  // namespace leadrouter::server

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -49,6 +50,31 @@ TEST_F(TlsTest, OnlyATlsClientTrustingTheServersCaGetsThrough) {
   // TLS is not authentication: without a token the call is refused.
   EXPECT_EQ(GetConfig(channel_, "").error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// Whether openssl s_client completes a handshake at `version` ("-tls1_1"),
+// with the client's own floor lowered so only the server can refuse.
+bool Handshakes(const std::string& address, const std::string& ca,
+                const std::string& version) {
+  const std::string command =
+      "openssl s_client -connect " + address + " -CAfile " + ca +
+      " -alpn h2 " + version + " -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  pclose(pipe);
+  // "New, TLSv1.2, Cipher is ECDHE-..." for a session, "(NONE)" for none.
+  return std::regex_search(out, std::regex("New, TLSv1\\.[0-9], Cipher is [A-Z]"));
+}
+
+TEST_F(TlsTest, OnlyTls12AndLaterAreSpoken) {
+  StartSecure();
+  EXPECT_TRUE(Handshakes(daemon_->address(), certs_.ca, "-tls1_2"));
+  EXPECT_TRUE(Handshakes(daemon_->address(), certs_.ca, "-tls1_3"));
+  EXPECT_FALSE(Handshakes(daemon_->address(), certs_.ca, "-tls1_1"));
+  EXPECT_FALSE(Handshakes(daemon_->address(), certs_.ca, "-tls1"));
 }
 
 TEST_F(TlsTest, MutualTlsRefusesClientsWithoutACertificateFromTheClientCa) {
