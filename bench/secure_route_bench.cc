@@ -32,11 +32,12 @@ using testing::DaemonProcess;
 
 constexpr char kConfig[] = R"(
 reps:
-  - { id: r1, capacity: 1000000 }
-  - { id: r2, capacity: 1000000 }
-  - { id: r3, capacity: 1000000 }
+  - { id: r1, capacity: 100000 }
+  - { id: r2, capacity: 100000 }
+  - { id: r3, capacity: 100000 }
+  - { id: r4, capacity: 100000 }
 teams:
-  - { id: all, members: [r1, r2, r3] }
+  - { id: all, members: [r1, r2, r3, r4] }
 rules:
   - { id: all, target: { team: all } }
 )";
