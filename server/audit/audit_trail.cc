@@ -40,7 +40,7 @@ void AuditTrail::WriterLoop() {
   std::unique_lock lock(mu_);
   while (true) {
     ready_.wait(lock, [&] { return stopping_ || !queued_.empty(); });
-    if (queued_.empty() && stopping_) return;
+    if (queued_.empty() && dropped_ == 0 && stopping_) return;
     std::vector<leadrouter::v1::AuditEvent> batch;
     batch.swap(queued_);
     if (dropped_ > 0) {
