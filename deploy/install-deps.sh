@@ -11,6 +11,7 @@ packages=(
   libabsl-dev libssl-dev libyaml-cpp-dev libsqlite3-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev tzdata
   prometheus            # the server and promtool, for the test suite
+  openssl               # certificates made at test time
   python3-grpcio python3-protobuf   # the Python example, run by the tests
 )
 
