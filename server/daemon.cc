@@ -226,6 +226,15 @@ int RunDaemon(const DaemonOptions& options) {
   std::string health_address = "off";
   if (!options.health_address.empty()) {
     grpc::ServerBuilder health_builder;
+    // The reflection plugin joins every server; here too it needs a known
+    // caller, or the API's schema would be readable without one.
+    std::vector<std::unique_ptr<
+        grpc::experimental::ServerInterceptorFactoryInterface>>
+        health_interceptors;
+    health_interceptors.push_back(
+        std::make_unique<ReflectionGuardFactory>(guard));
+    health_builder.experimental().SetInterceptorCreators(
+        std::move(health_interceptors));
     int health_port = 0;
     health_builder.AddListeningPort(options.health_address,
                                     grpc::InsecureServerCredentials(),

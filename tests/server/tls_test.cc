@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gmock/gmock.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "leadrouter/v1/routing_admin.grpc.pb.h"
 #include "tests/server/secure_fixture.h"
@@ -187,6 +188,21 @@ TEST_F(TlsTest, ProbesGetHealthAloneOnAPlaintextPort) {
       grpc::CreateChannel(health, grpc::InsecureChannelCredentials());
   EXPECT_EQ(GetConfig(plaintext, Tokens().at("reader")).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
+  // Nor does it describe the API to strangers.
+  auto reflection =
+      grpc::reflection::v1alpha::ServerReflection::NewStub(plaintext);
+  grpc::ClientContext c;
+  auto stream = reflection->ServerReflectionInfo(&c);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_file_containing_symbol("leadrouter.v1.RoutingAdmin");
+  stream->Write(request);
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  while (stream->Read(&response)) {
+    EXPECT_EQ(response.file_descriptor_response().file_descriptor_proto_size(),
+              0);
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 }  // namespace
