@@ -1,5 +1,11 @@
 // Hard limits over a real server: going over one costs the offending call
 // (or connection), never the server or other callers.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -107,6 +113,93 @@ TEST_F(LimitsTest, OversizedMetadataAndMessagesAreRefusedAndTheServerGoesOn) {
                 return GetConfig(channel_, Tokens().at("reader"));
               }).ok());
   EXPECT_EQ(daemon_->Terminate(), 0);
+}
+
+// Waits (with a generous bound) until the channel leaves READY: the server
+// closed or asked to close the connection.
+bool LeavesReady(grpc::Channel& channel) {
+  const auto until = std::chrono::system_clock::now() + std::chrono::seconds(60);
+  grpc_connectivity_state state = channel.GetState(false);
+  while (state == GRPC_CHANNEL_READY) {
+    if (!channel.WaitForStateChange(state, until)) return false;
+    state = channel.GetState(false);
+  }
+  return true;
+}
+
+TEST_F(LimitsTest, IdleAndOldConnectionsAreClosedAndClientsReconnect) {
+  StartSecure({"--max_connection_idle=1s"});
+  ASSERT_TRUE(GetConfig(channel_, Tokens().at("reader")).ok());
+  EXPECT_TRUE(LeavesReady(*channel_));
+  // A new call simply reconnects.
+  EXPECT_TRUE(Eventually([&] {
+                return GetConfig(channel_, Tokens().at("reader"));
+              }).ok());
+  ASSERT_EQ(daemon_->Terminate(), 0);
+
+  // Age: even a busy connection is recycled; a watch open across it ends
+  // UNAVAILABLE (after the grace) and resumes elsewhere from its cursor.
+  StartSecure({"--max_connection_age=1s", "--max_connection_age_grace=1s"});
+  auto assignments = v1::AssignmentService::NewStub(channel_);
+  grpc::ClientContext c;
+  Authorize(c, Tokens().at("reader"));
+  auto watch = assignments->WatchAssignments(&c, {});
+  v1::AssignmentEvent e;
+  while (watch->Read(&e)) {
+  }
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(Eventually([&] {
+                return GetConfig(channel_, Tokens().at("reader"));
+              }).ok());
+}
+
+TEST_F(LimitsTest, AClientThatPingsTooOftenIsSentAway) {
+  StartSecure({"--keepalive_min_ping_interval=60s",
+               "--keepalive_max_ping_strikes=2"});
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 200);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadFile(certs_.ca);
+  auto pinger = grpc::CreateCustomChannel(daemon_->address(),
+                                          grpc::SslCredentials(ssl), args);
+  // An idle watch keeps a call open while the pings go out.
+  auto assignments = v1::AssignmentService::NewStub(pinger);
+  grpc::ClientContext c;
+  Authorize(c, Tokens().at("reader"));
+  auto watch = assignments->WatchAssignments(&c, {});
+  v1::AssignmentEvent e;
+  while (watch->Read(&e)) {
+  }
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  // Everyone else is served.
+  EXPECT_TRUE(GetConfig(channel_, Tokens().at("reader")).ok());
+}
+
+TEST_F(LimitsTest, AConnectionThatNeverHandshakesIsClosed) {
+  StartSecure({"--handshake_timeout=1s"});
+  const std::string& address = daemon_->address();
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  // Send nothing; the server must hang up (read returns 0 or an error)
+  // well before this generous bound.
+  timeval wait{.tv_sec = 60, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  char byte;
+  const ssize_t n = read(fd, &byte, 1);
+  const int error = errno;
+  close(fd);
+  EXPECT_TRUE(n == 0 || (n < 0 && error != EAGAIN && error != EWOULDBLOCK))
+      << "the connection was still open after 60 s";
+  EXPECT_TRUE(GetConfig(channel_, Tokens().at("reader")).ok());
 }
 
 TEST_F(LimitsTest, NonsenseLimitFlagsAreRefused) {
