@@ -26,8 +26,11 @@
 namespace leadrouter::server {
 
 // What the call presents: its authorization header, its verified
-// certificate's names, whether the peer is a loopback address.
-CallerCredentials CredentialsOf(const grpc::ServerContextBase& context);
+// certificate's names, whether the peer is a loopback address. Only what
+// the authorizer will look at is read (`auth_enabled`: principals are
+// known; otherwise only the peer counts), since this runs on every call.
+CallerCredentials CredentialsOf(const grpc::ServerContextBase& context,
+                                bool auth_enabled);
 
 // True for "ipv4:127.x.x.x:port" and "ipv6:[::1]:port" (also %-encoded).
 bool IsLoopbackPeer(absl::string_view peer);

@@ -64,14 +64,11 @@ std::shared_ptr<const Authorizer::Principals> Authorizer::Compile(
 }
 
 void Authorizer::Replace(const leadrouter::v1::AuthConfig& config) {
-  std::shared_ptr<const Principals> next = Compile(config);
-  std::lock_guard lock(mu_);
-  principals_ = std::move(next);
+  principals_.store(Compile(config));
 }
 
 std::shared_ptr<const Authorizer::Principals> Authorizer::principals() const {
-  std::lock_guard lock(mu_);
-  return principals_;
+  return principals_.load();
 }
 
 Authorizer::Decision Authorizer::Authorize(

@@ -19,8 +19,8 @@
 #define LEADROUTER_SERVER_AUTH_AUTHORIZER_H_
 
 #include <array>
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,8 +89,8 @@ class Authorizer {
   std::shared_ptr<const Principals> principals() const;
 
   const bool enabled_;
-  mutable std::mutex mu_;
-  std::shared_ptr<const Principals> principals_;  // mu_
+  // Read on every call, swapped on SIGHUP.
+  std::atomic<std::shared_ptr<const Principals>> principals_;
 };
 
 }  // namespace leadrouter::server
