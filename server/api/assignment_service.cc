@@ -242,9 +242,9 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::EraseLead(
           e.set_method("/leadrouter.v1.AssignmentService/EraseLead");
           e.add_targets(absl::StrCat("lead:", lead_id));
           e.set_detail("personal data erased");
-          // Recorded after the erasure committed; a failed audit write is
-          // logged (the erasure itself cannot be undone).
-          audit_->Record(std::move(e)).IgnoreError();
+          // After the erasure committed, written by the audit thread: this
+          // runs on the store's writer thread, which must not wait.
+          audit_->RecordSoon(std::move(e));
         }
         FinishWith(reactor, response)(std::move(outcome));
       });

@@ -36,6 +36,13 @@ void AuditTrail::RecordDenied(leadrouter::v1::AuditEvent event) {
   ready_.notify_one();
 }
 
+void AuditTrail::RecordSoon(leadrouter::v1::AuditEvent event) {
+  routing::SetTimestamp(clock_(), event.mutable_at());
+  std::lock_guard lock(mu_);
+  queued_.push_back(std::move(event));
+  ready_.notify_one();
+}
+
 void AuditTrail::WriterLoop() {
   std::unique_lock lock(mu_);
   while (true) {

@@ -1,5 +1,7 @@
 // Writes the audit trail into the store: admin changes synchronously (the
-// call answers after its record is durable), denied calls through a bounded
+// call answers after its record is durable) or, from the store's own
+// threads (an erasure's commit), through the writer thread; denied calls
+// through a bounded
 // queue that one thread writes in batches, so a flood of refused calls
 // costs one transaction per batch and bounded memory, never a stall of the
 // callers. What does not fit the queue is counted and recorded as one
@@ -8,6 +10,7 @@
 //   AuditTrail audit(store, absl::Now);
 //   audit.Record(event);          // ApplyConfig, SetRepAvailability, ...
 //   audit.RecordDenied(event);    // from the call guard
+//   audit.RecordSoon(event);      // from a commit callback
 //   audit.Stop();                 // before the store closes
 #ifndef LEADROUTER_SERVER_AUDIT_AUDIT_TRAIL_H_
 #define LEADROUTER_SERVER_AUDIT_AUDIT_TRAIL_H_
@@ -37,7 +40,11 @@ class AuditTrail {
   // Stamps `event` with the time and stores it durably before returning.
   absl::Status Record(leadrouter::v1::AuditEvent event);
   // Stamps and queues it; written within moments by the audit thread.
+  // Beyond kMaxQueuedDenials it is only counted (see above).
   void RecordDenied(leadrouter::v1::AuditEvent event);
+  // Stamps and queues a change that already happened, for callers that
+  // must not wait on a write (the store's commit callbacks); never dropped.
+  void RecordSoon(leadrouter::v1::AuditEvent event);
   // Writes what is queued and stops the thread. Idempotent.
   void Stop();
 
