@@ -1,10 +1,9 @@
 // Writes the audit trail into the store: admin changes synchronously (the
 // call answers after its record is durable) or, from the store's own
-// threads (an erasure's commit), through the writer thread; denied calls
-// through a bounded
-// queue that one thread writes in batches, so a flood of refused calls
-// costs one transaction per batch and bounded memory, never a stall of the
-// callers. What does not fit the queue is counted and recorded as one
+// threads (an erasure's commit), through the audit thread; denied calls
+// through a bounded queue that the audit thread writes in batches, so a
+// flood of refused calls costs one transaction per batch and bounded
+// memory, never a stall of the callers. What does not fit the queue is counted and recorded as one
 // summary event ("N denied calls not recorded one by one").
 //
 //   AuditTrail audit(store, absl::Now);
