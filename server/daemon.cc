@@ -37,7 +37,9 @@
 #include "server/periodic_pass.h"
 #include "server/service_health.h"
 #include "server/sighup_reload.h"
+#include "server/store/pg_store.h"
 #include "server/store/sqlite_store.h"
+#include "server/store/store_uri.h"
 #include "server/transport.h"
 
 namespace leadrouter::server {
@@ -49,7 +51,56 @@ std::string BoundAddress(const std::string& requested, int port) {
   return absl::StrCat(requested.substr(0, colon), ":", port);
 }
 
+// The store as logs name it: the data directory, or the PostgreSQL
+// connection string without its password.
+std::string StoreName(const DaemonOptions& options) {
+  return options.store.empty() ? options.data_dir
+                               : RedactedStore(options.store);
+}
+
+absl::StatusOr<std::unique_ptr<AssignmentStore>> OpenStore(
+    const DaemonOptions& options, SqliteStore::CommitObserver on_commit,
+    PgStore::ReachObserver on_reach, PgStore::CapacityFn capacity) {
+  if (options.store.empty()) {
+    auto store = SqliteStore::Open(options.data_dir, std::move(on_commit));
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<AssignmentStore>(*std::move(store));
+  }
+  auto store = PgStore::Open({.conninfo = options.store,
+                              .capacity = std::move(capacity),
+                              .on_commit = std::move(on_commit),
+                              .on_reach = std::move(on_reach)});
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<AssignmentStore>(*std::move(store));
+}
+
 }  // namespace
+
+int MigrateOnly(const DaemonOptions& options) {
+  if (options.store.empty()) {
+    // Opening the embedded store creates or upgrades its schema.
+    auto store = SqliteStore::Open(options.data_dir);
+    if (!store.ok()) {
+      LogError("migration_failed",
+               {{"store", StoreName(options)},
+                {"error", std::string(store.status().message())}});
+      return 1;
+    }
+    (*store)->Close();
+    LogInfo("schema_current", {{"store", StoreName(options)}});
+    return 0;
+  }
+  absl::StatusOr<int> applied = PgStore::Migrate(options.store);
+  if (!applied.ok()) {
+    LogError("migration_failed",
+             {{"store", StoreName(options)},
+              {"error", std::string(applied.status().message())}});
+    return 1;
+  }
+  LogInfo("schema_current", {{"store", StoreName(options)},
+                             {"applied", absl::StrCat(*applied)}});
+  return 0;
+}
 
 int RunDaemon(const DaemonOptions& options) {
   sigset_t signals;
@@ -105,17 +156,32 @@ int RunDaemon(const DaemonOptions& options) {
   Metrics metrics;
   // Set once the server runs; the store reports every commit to it.
   std::atomic<ServiceHealth*> health = nullptr;
-  auto store = SqliteStore::Open(
-      options.data_dir, [&](const absl::Status& status, absl::Duration took,
-                            int changes) {
+  // The table routes are decided on; the shared store writes each rep's
+  // capacity from it, for the database's own check.
+  std::atomic<CurrentTable*> capacity_source = nullptr;
+  auto store = OpenStore(
+      options,
+      [&](const absl::Status& status, absl::Duration took, int changes) {
         if (status.ok()) metrics.CommitTook(took, changes);
         if (ServiceHealth* h = health.load()) {
           status.ok() ? h->StoreWorks() : h->StoreFailed();
         }
+      },
+      [&](bool reachable) {
+        if (ServiceHealth* h = health.load()) {
+          reachable ? h->StoreWorks() : h->StoreFailed();
+        }
+      },
+      [&](const std::string& rep_id) -> std::optional<int> {
+        CurrentTable* current = capacity_source.load();
+        if (current == nullptr) return std::nullopt;
+        const routing::CompiledRep* rep = current->Get()->FindRep(rep_id);
+        if (rep == nullptr) return std::nullopt;
+        return rep->rep->capacity();
       });
   if (!store.ok()) {
     LogError("store_unavailable",
-             {{"data_dir", options.data_dir},
+             {{"store", StoreName(options)},
               {"error", std::string(store.status().message())}});
     return 1;
   }
@@ -138,6 +204,7 @@ int RunDaemon(const DaemonOptions& options) {
                             {"overrides", absl::StrCat(overrides->size())}});
   metrics.ConfigLoaded((*table)->version(), loaded_at);
   CurrentTable current(*table);
+  capacity_source = &current;
   AuditTrail audit(**store, [] { return absl::Now(); });
   CallGuard guard(authorizer, &audit);
   RunningConfig running_config(
@@ -162,7 +229,7 @@ int RunDaemon(const DaemonOptions& options) {
   if (auto s = (*store)->SaveConfigVersion(running_config.CurrentRecord());
       !s.ok()) {
     LogError("store_unavailable",
-             {{"data_dir", options.data_dir},
+             {{"store", StoreName(options)},
               {"error", std::string(s.message())}});
     audit.Stop();
     (*store)->Close();
@@ -261,7 +328,7 @@ int RunDaemon(const DaemonOptions& options) {
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
                       {"metrics", metrics_address},
                       {"health", health_address},
-                      {"data_dir", options.data_dir},
+                      {"store", StoreName(options)},
                       {"tls", tls ? (options.transport.tls_client_ca.empty()
                                          ? "on"
                                          : "mutual")
@@ -295,6 +362,7 @@ int RunDaemon(const DaemonOptions& options) {
   audit.Stop();
   (*store)->Close();
   health = nullptr;
+  capacity_source = nullptr;
   LogInfo("stopped");
   return 0;
 }

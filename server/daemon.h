@@ -17,6 +17,9 @@ struct DaemonOptions {
   std::string config_path;
   std::string listen_address = "127.0.0.1:50051";
   std::string data_dir = "data";
+  // A PostgreSQL connection string (libpq URI or key=value) for the shared
+  // store of several replicas; empty: the embedded store under data_dir.
+  std::string store;
   // How long in-flight calls may run on after SIGTERM before being cancelled.
   absl::Duration drain_timeout = absl::Seconds(10);
   // How often waiting leads are offered to reps who became eligible.
@@ -37,6 +40,10 @@ struct DaemonOptions {
 
 // The process exit code: 0 after a clean drain, 1 when start-up failed.
 int RunDaemon(const DaemonOptions& options);
+
+// Creates or upgrades the store's schema and returns (--migrate_only): 0
+// when the schema is current, 1 when it could not be.
+int MigrateOnly(const DaemonOptions& options);
 
 }  // namespace leadrouter::server
 

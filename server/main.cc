@@ -8,6 +8,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "server/daemon.h"
+#include "server/store/store_uri.h"
 
 ABSL_FLAG(std::string, config, "",
           "Routing config file (YAML, see deploy/config/example.yaml).");
@@ -15,6 +16,14 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "gRPC listen address, host:port; port 0 picks a free port.");
 ABSL_FLAG(std::string, data_dir, "data",
           "Directory of the embedded store (created if missing).");
+ABSL_FLAG(std::string, store, "",
+          "Shared store: a PostgreSQL connection string, e.g. "
+          "postgresql://leadrouter@db:5432/leadrouter (libpq's PG* "
+          "environment variables and ~/.pgpass work too). Empty: the "
+          "embedded SQLite store under --data_dir.");
+ABSL_FLAG(bool, migrate_only, false,
+          "Create or upgrade the store's schema, then exit (for deploy "
+          "pipelines); needs no --config.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may finish before they are "
           "cancelled.");
@@ -76,12 +85,23 @@ ABSL_FLAG(int, max_watches_per_connection, 16,
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "leadrouterd --config=routing.yaml [--listen=host:port] "
-      "[--data_dir=dir]");
+      "[--data_dir=dir | --store=postgresql://...] [--migrate_only]");
   absl::ParseCommandLine(argc, argv);
   leadrouter::server::DaemonOptions options;
   options.config_path = absl::GetFlag(FLAGS_config);
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.store = absl::GetFlag(FLAGS_store);
+  if (!options.store.empty() &&
+      !leadrouter::server::IsPostgresStore(options.store)) {
+    std::fprintf(stderr,
+                 "leadrouterd: --store must be a PostgreSQL connection "
+                 "string (postgresql://... or key=value pairs)\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_migrate_only)) {
+    return leadrouter::server::MigrateOnly(options);
+  }
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.queue_interval = absl::GetFlag(FLAGS_queue_interval);
   options.sla_interval = absl::GetFlag(FLAGS_sla_interval);

@@ -33,14 +33,17 @@ absl::Status CheckLeadId(const std::string& lead_id) {
 
 template <typename Step>
 void AssignmentWorkflow::Run(const std::string& lead_id, RouteCallback done,
-                             Step step, const RepCheck& may_act) {
+                             Step step, RepCheck may_act) {
   if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
   // One table and one moment for the whole change, drains included.
   std::shared_ptr<const routing::RoutingTable> table = table_.Get();
   const absl::Time now = clock_();
+  // The change may run on a store thread after this returns (a shared
+  // store decides inside its transaction): it owns everything it uses.
   store_.Change(
       lead_id,
-      [&](const Lead& lead, const Assignment& stored,
+      [table, now, step = std::move(step), may_act](
+          const Lead& lead, const Assignment& stored,
           const RoutingState& state) -> Result {
         if (may_act) {
           if (absl::Status s = may_act(stored.rep_id()); !s.ok()) return s;
@@ -54,8 +57,8 @@ void AssignmentWorkflow::Accept(const std::string& lead_id,
                                 const std::string& etag, RouteCallback done,
                                 RepCheck may_act) {
   Run(lead_id, std::move(done),
-      [&](const routing::RoutingTable&, const Lead&, const Assignment& stored,
-          const RoutingState&, absl::Time now) {
+      [etag](const routing::RoutingTable&, const Lead&,
+             const Assignment& stored, const RoutingState&, absl::Time now) {
         return Changed(routing::Accept(stored, etag, now));
       },
       may_act);
@@ -66,9 +69,9 @@ void AssignmentWorkflow::Reject(const std::string& lead_id,
                                 const std::string& note, RouteCallback done,
                                 RepCheck may_act) {
   Run(lead_id, std::move(done),
-      [&](const routing::RoutingTable& table, const Lead& lead,
-          const Assignment& stored, const RoutingState& state,
-          absl::Time now) {
+      [etag, note](const routing::RoutingTable& table, const Lead& lead,
+                   const Assignment& stored, const RoutingState& state,
+                   absl::Time now) {
         return Changed(
             routing::Reject(table, lead, stored, state, etag, note, now));
       },
@@ -81,9 +84,9 @@ void AssignmentWorkflow::Close(const std::string& lead_id,
                                const std::string& note, RouteCallback done,
                                RepCheck may_act) {
   Run(lead_id, std::move(done),
-      [&](const routing::RoutingTable& table, const Lead&,
-          const Assignment& stored, const RoutingState& state,
-          absl::Time now) {
+      [etag, outcome, note](const routing::RoutingTable& table, const Lead&,
+                            const Assignment& stored,
+                            const RoutingState& state, absl::Time now) {
         return Changed(
             routing::Close(table, stored, state, etag, outcome, note, now));
       },

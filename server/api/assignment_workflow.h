@@ -55,10 +55,10 @@ class AssignmentWorkflow {
   using Result = absl::StatusOr<std::optional<routing::LeadChange>>;
 
   // Checks the lead id, then runs `step(table, lead, stored, state, now)`
-  // inside the store's change of the lead.
+  // inside the store's change of the lead. `step` owns its captures.
   template <typename Step>
   void Run(const std::string& lead_id, RouteCallback done, Step step,
-           const RepCheck& may_act = nullptr);
+           RepCheck may_act = nullptr);
 
   const CurrentTable& table_;
   AssignmentStore& store_;

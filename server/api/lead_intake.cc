@@ -35,9 +35,11 @@ void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
       done(std::move(outcome));
     };
   }
+  // The decider may run on a store thread after Route returns (a shared
+  // store decides inside its transaction): it owns a copy of the lead.
   store_.Route(
       lead,
-      [&lead, table, now, metrics = metrics_](const routing::RoutingState& state) {
+      [lead, table, now, metrics = metrics_](const routing::RoutingState& state) {
         const auto start = std::chrono::steady_clock::now();
         routing::Decision decision = routing::Decide(*table, lead, state, now);
         if (metrics != nullptr) {

@@ -115,9 +115,11 @@ class AssignmentStore {
 
   // Routes `lead` (already valid) once. If its id is stored (or being
   // stored), `done` gets that assignment with replayed = true and `decide`
-  // is not called. Otherwise `decide` runs on a consistent state (always
-  // before Route returns, so it may refer to the caller's locals), and
+  // is not called. Otherwise `decide` runs on a consistent state, and
   // `done` runs after the assignment and its reservation are committed.
+  // `decide` may run on a store thread after Route returns (a shared store
+  // decides inside its transaction), so it must own what it refers to.
+  // Leads routed by one thread are decided in the order it routed them.
   virtual void Route(const leadrouter::v1::Lead& lead, Decider decide,
                      RouteCallback done) = 0;
 
@@ -129,10 +131,10 @@ class AssignmentStore {
   virtual absl::StatusOr<leadrouter::v1::Assignment> Get(
       const std::string& lead_id) = 0;
 
-  // Runs `change` on the stored lead and state (before Change returns, so it
-  // may refer to the caller's locals), then stores its result with its
-  // events; waiting leads in the change's freed queues are offered to
-  // `reroute` in the same transaction. `done` gets the assignment after the
+  // Runs `change` on the stored lead and state, then stores its result with
+  // its events; waiting leads in the change's freed queues are offered to
+  // `reroute` in the same transaction. Both may run on a store thread after
+  // Change returns, so they must own what they refer to. `done` gets the assignment after the
   // change once durable: NOT_FOUND for an unknown lead, ABORTED while
   // another change of the lead is being stored, or `change`'s error.
   virtual void Change(const std::string& lead_id, LeadChanger change,
@@ -140,7 +142,7 @@ class AssignmentStore {
 
   // Offers every ASSIGNED lead whose response time is due by `now` (in
   // order of due time, a bounded batch per call) to `expire`, and freed
-  // queues to `reroute`. Returns how many leads changed.
+  // queues to `reroute`, before returning. Returns how many leads changed.
   virtual absl::StatusOr<int> ExpireDue(absl::Time now, LeadChanger expire,
                                         QueuedDecider reroute) = 0;
 

@@ -6,19 +6,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/store/sqlite_store.h"
+#include "server/store/stored_rows.h"
 
 namespace leadrouter::server {
 
 using leadrouter::v1::AuditEvent;
 using leadrouter::v1::GetConfigResponse;
-
-namespace {
-
-int64_t Micros(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000000 + t.nanos() / 1000;
-}
-
-}  // namespace
 
 absl::Status SqliteStore::AppendAudit(const std::vector<AuditEvent>& events) {
   if (events.empty()) return absl::OkStatus();

@@ -15,19 +15,7 @@
 #include "server/store/sqlite_store.h"
 
 namespace leadrouter::server {
-namespace {
-
 using leadrouter::v1::Assignment;
-
-// When the response time of `a` runs out; 0 when no clock runs.
-int64_t DueMicros(const Assignment& a) {
-  return a.state() == leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED &&
-                 a.has_respond_by()
-             ? std::max<int64_t>(1, Micros(a.respond_by()))
-             : 0;
-}
-
-}  // namespace
 
 absl::Status SqliteStore::Commit(const std::vector<PendingWrite>& batch) {
   if (auto s = writer_db_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;

@@ -1,5 +1,5 @@
-// How the embedded store turns its rows into messages and back, shared by
-// its write path (sqlite_store.cc) and its reads (sqlite_store_reads.cc).
+// The embedded store's row helpers beyond the shared ones (stored_rows.h),
+// used by its write path (sqlite_store.cc) and its reads.
 #ifndef LEADROUTER_SERVER_STORE_SQLITE_ROWS_H_
 #define LEADROUTER_SERVER_STORE_SQLITE_ROWS_H_
 
@@ -12,33 +12,9 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "leadrouter/v1/assignment.pb.h"
 #include "server/store/sqlite_db.h"
+#include "server/store/stored_rows.h"
 
 namespace leadrouter::server {
-
-inline int64_t Micros(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000000 + t.nanos() / 1000;
-}
-
-inline absl::StatusOr<leadrouter::v1::Assignment> ParseAssignment(
-    const std::string& bytes) {
-  leadrouter::v1::Assignment a;
-  if (!a.ParseFromString(bytes)) {
-    return absl::DataLossError("stored assignment does not parse");
-  }
-  return a;
-}
-
-// An event row: the blob plus its sequence number as the cursor.
-inline absl::StatusOr<leadrouter::v1::AssignmentEvent> ParseEvent(
-    int64_t seq, const std::string& bytes) {
-  leadrouter::v1::AssignmentEvent e;
-  if (!e.ParseFromString(bytes)) {
-    return absl::DataLossError(absl::StrCat("stored event ", seq,
-                                            " does not parse"));
-  }
-  e.set_cursor(absl::StrCat(seq));
-  return e;
-}
 
 // Rewrites every stored event of the lead through routing::ScrubEvent
 // (erasure); inside the caller's transaction.

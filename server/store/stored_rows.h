@@ -1,0 +1,53 @@
+// How both stores turn their rows into messages: the Assignment, the Lead
+// and each event are stored as serialized protos beside the columns queries
+// filter on; an event's cursor is its row's sequence number.
+#ifndef LEADROUTER_SERVER_STORE_STORED_ROWS_H_
+#define LEADROUTER_SERVER_STORE_STORED_ROWS_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "leadrouter/v1/assignment.pb.h"
+
+namespace leadrouter::server {
+
+inline int64_t Micros(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000000 + t.nanos() / 1000;
+}
+
+// When the response time of `a` runs out; 0 when no clock runs.
+inline int64_t DueMicros(const leadrouter::v1::Assignment& a) {
+  return a.state() == leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED &&
+                 a.has_respond_by()
+             ? std::max<int64_t>(1, Micros(a.respond_by()))
+             : 0;
+}
+
+inline absl::StatusOr<leadrouter::v1::Assignment> ParseAssignment(
+    const std::string& bytes) {
+  leadrouter::v1::Assignment a;
+  if (!a.ParseFromString(bytes)) {
+    return absl::DataLossError("stored assignment does not parse");
+  }
+  return a;
+}
+
+// An event row: the blob plus its sequence number as the cursor.
+inline absl::StatusOr<leadrouter::v1::AssignmentEvent> ParseEvent(
+    int64_t seq, const std::string& bytes) {
+  leadrouter::v1::AssignmentEvent e;
+  if (!e.ParseFromString(bytes)) {
+    return absl::DataLossError(absl::StrCat("stored event ", seq,
+                                            " does not parse"));
+  }
+  e.set_cursor(absl::StrCat(seq));
+  return e;
+}
+
+}  // namespace leadrouter::server
+
+#endif  // LEADROUTER_SERVER_STORE_STORED_ROWS_H_
