@@ -9,6 +9,8 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libgrpc++-dev protobuf-compiler-grpc
   libabsl-dev libssl-dev libyaml-cpp-dev libsqlite3-dev prometheus-cpp-dev
+  libpq-dev             # the shared store's client (PostgreSQL 15's libpq)
+  postgresql-15         # the tests start a throwaway PostgreSQL cluster
   libgtest-dev libgmock-dev libbenchmark-dev tzdata
   prometheus            # the server and promtool, for the test suite
   openssl               # certificates made at test time

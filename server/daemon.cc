@@ -185,23 +185,56 @@ int RunDaemon(const DaemonOptions& options) {
               {"error", std::string(store.status().message())}});
     return 1;
   }
-  // The admins' rep overrides apply on top of the file.
+  // The admins' rep overrides apply on top of the file. With a shared
+  // store, the config the replicas run (published by the first replica,
+  // and by every change since) wins over this replica's file: a replica
+  // restarted with an old file must not undo an ApplyConfig.
   auto overrides = (*store)->RepOverrides();
-  auto table = overrides.ok()
-                   ? RunningConfig::Compile(*base_config, *overrides)
-                   : absl::StatusOr<std::shared_ptr<const routing::RoutingTable>>(
-                         overrides.status());
+  auto shared = (*store)->LoadSharedConfig();
+  if (!overrides.ok() || !shared.ok()) {
+    LogError("store_unavailable",
+             {{"store", StoreName(options)},
+              {"error", std::string((!overrides.ok() ? overrides.status()
+                                                     : shared.status())
+                                        .message())}});
+    (*store)->Close();
+    return 1;
+  }
+  const std::string file_version = [&] {
+    auto file_table = RunningConfig::Compile(*base_config, *overrides);
+    return file_table.ok() ? (*file_table)->version() : std::string();
+  }();
+  int64_t generation = 0;
+  if (shared->has_value()) {
+    const SharedConfig& running = **shared;
+    *base_config = running.record.config();
+    overrides->assign(running.record.overrides().begin(),
+                      running.record.overrides().end());
+    generation = running.generation;
+  }
+  auto table = RunningConfig::Compile(*base_config, *overrides);
   if (!table.ok()) {
     LogError("config_invalid",
-             {{"config", options.config_path},
+             {{"config", shared->has_value() ? "shared store"
+                                             : options.config_path},
               {"error", std::string(table.status().message())}});
     (*store)->Close();
     return 1;
   }
   const absl::Time loaded_at = absl::Now();
-  LogInfo("config_loaded", {{"config", options.config_path},
-                            {"version", (*table)->version()},
-                            {"overrides", absl::StrCat(overrides->size())}});
+  LogInfo("config_loaded",
+          {{"config", shared->has_value() ? "shared store" : options.config_path},
+           {"version", (*table)->version()},
+           {"overrides", absl::StrCat(overrides->size())}});
+  if (shared->has_value() && file_version != (*table)->version()) {
+    LogWarning("config_file_not_running",
+               {{"config", options.config_path},
+                {"file_version", file_version},
+                {"version", (*table)->version()},
+                {"note", "the replicas run the shared store's config; "
+                         "SIGHUP this replica or call ApplyConfig to change "
+                         "it"}});
+  }
   metrics.ConfigLoaded((*table)->version(), loaded_at);
   CurrentTable current(*table);
   capacity_source = &current;
@@ -224,13 +257,29 @@ int RunDaemon(const DaemonOptions& options) {
            [&store](const leadrouter::v1::GetConfigResponse& record) {
              return (*store)->SaveConfigVersion(record);
            },
+       .publish =
+           [&store](const leadrouter::v1::GetConfigResponse& record) {
+             return (*store)->PublishConfig(record);
+           },
+       .generation = generation,
        .loaded_at = loaded_at});
-  // The history holds every version that ran, this first one included.
-  if (auto s = (*store)->SaveConfigVersion(running_config.CurrentRecord());
-      !s.ok()) {
+  // Every replica follows what any replica publishes.
+  (*store)->FollowConfig(
+      [&running_config](const leadrouter::v1::GetConfigResponse& record,
+                        int64_t generation) {
+        running_config.Adopt(record, generation);
+      });
+  // The history holds every version that ran, this first one included; the
+  // first replica on a shared store publishes its config.
+  absl::Status recorded =
+      (*store)->SaveConfigVersion(running_config.CurrentRecord());
+  if (recorded.ok() && !shared->has_value()) {
+    recorded = running_config.PublishCurrent();
+  }
+  if (!recorded.ok()) {
     LogError("store_unavailable",
              {{"store", StoreName(options)},
-              {"error", std::string(s.message())}});
+              {"error", std::string(recorded.message())}});
     audit.Stop();
     (*store)->Close();
     return 1;

@@ -35,22 +35,22 @@ template <typename Step>
 void AssignmentWorkflow::Run(const std::string& lead_id, RouteCallback done,
                              Step step, RepCheck may_act) {
   if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
-  // One table and one moment for the whole change, drains included.
-  std::shared_ptr<const routing::RoutingTable> table = table_.Get();
+  // One moment for the whole change, drains included; the table is the one
+  // running when the store runs the change (see lead_intake.cc). The
+  // change may run on a store thread after this returns (a shared store
+  // decides inside its transaction): it owns everything it uses.
   const absl::Time now = clock_();
-  // The change may run on a store thread after this returns (a shared
-  // store decides inside its transaction): it owns everything it uses.
   store_.Change(
       lead_id,
-      [table, now, step = std::move(step), may_act](
+      [&current = table_, now, step = std::move(step), may_act](
           const Lead& lead, const Assignment& stored,
           const RoutingState& state) -> Result {
         if (may_act) {
           if (absl::Status s = may_act(stored.rep_id()); !s.ok()) return s;
         }
-        return step(*table, lead, stored, state, now);
+        return step(*current.Get(), lead, stored, state, now);
       },
-      Rerouter(table, now), std::move(done));
+      Rerouter(table_, now), std::move(done));
 }
 
 void AssignmentWorkflow::Accept(const std::string& lead_id,
@@ -103,14 +103,13 @@ void AssignmentWorkflow::Erase(const std::string& lead_id, RouteCallback done) {
 }
 
 absl::StatusOr<int> AssignmentWorkflow::ExpireResponseTimes() {
-  auto table = table_.Get();
   const absl::Time now = clock_();
   return store_.ExpireDue(
       now,
       [&](const Lead& lead, const Assignment& stored,
           const RoutingState& state) -> Result {
-        std::optional<LeadChange> change =
-            routing::ExpireResponseTime(*table, lead, stored, state, now);
+        std::optional<LeadChange> change = routing::ExpireResponseTime(
+            *table_.Get(), lead, stored, state, now);
         if (metrics_ != nullptr && change.has_value() &&
             !change->events.empty()) {
           metrics_->ResponseTimeLapsed(
@@ -120,7 +119,7 @@ absl::StatusOr<int> AssignmentWorkflow::ExpireResponseTimes() {
         }
         return change;
       },
-      Rerouter(table, now));
+      Rerouter(table_, now));
 }
 
 }  // namespace leadrouter::server

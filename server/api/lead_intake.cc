@@ -1,5 +1,7 @@
-// The table is taken once per lead, before the store's lock, so a config
-// swap never changes a decision half-way.
+// The table is taken once per decision, when the store runs the decider
+// (under its lock): a config swap never changes a decision half-way, and a
+// config another replica published before the decision runs is the one
+// used (the shared store adopts it first).
 #include "server/api/lead_intake.h"
 
 #include <chrono>
@@ -18,7 +20,6 @@ void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
     done(valid);
     return;
   }
-  std::shared_ptr<const routing::RoutingTable> table = table_.Get();
   const absl::Time now = clock_();
   if (metrics_ != nullptr) {
     done = [metrics = metrics_, done = std::move(done)](
@@ -39,8 +40,11 @@ void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
   // store decides inside its transaction): it owns a copy of the lead.
   store_.Route(
       lead,
-      [lead, table, now, metrics = metrics_](const routing::RoutingState& state) {
+      [lead, &current = table_, now,
+       metrics = metrics_](const routing::RoutingState& state) {
         const auto start = std::chrono::steady_clock::now();
+        const std::shared_ptr<const routing::RoutingTable> table =
+            current.Get();
         routing::Decision decision = routing::Decide(*table, lead, state, now);
         if (metrics != nullptr) {
           metrics->DecisionTook(
@@ -62,16 +66,14 @@ absl::StatusOr<leadrouter::v1::Assignment> LeadIntake::Explain(
 }
 
 absl::StatusOr<int> LeadIntake::DrainQueues() {
-  return store_.DrainWaitingQueues(Rerouter(table_.Get(), clock_()));
+  return store_.DrainWaitingQueues(Rerouter(table_, clock_()));
 }
 
-QueuedDecider Rerouter(std::shared_ptr<const routing::RoutingTable> table,
-                       absl::Time now) {
-  return [table = std::move(table), now](
-             const leadrouter::v1::Lead& lead,
-             const leadrouter::v1::Assignment& stored,
-             const routing::RoutingState& state) {
-    return routing::Rerouted(*table, lead, stored, state, now);
+QueuedDecider Rerouter(const CurrentTable& current, absl::Time now) {
+  return [&current, now](const leadrouter::v1::Lead& lead,
+                         const leadrouter::v1::Assignment& stored,
+                         const routing::RoutingState& state) {
+    return routing::Rerouted(*current.Get(), lead, stored, state, now);
   };
 }
 

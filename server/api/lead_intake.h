@@ -54,9 +54,10 @@ class LeadIntake {
   Metrics* metrics_;
 };
 
-// Routes waiting leads again on `table` at `now` (for the store's drains).
-QueuedDecider Rerouter(std::shared_ptr<const routing::RoutingTable> table,
-                       absl::Time now);
+// Routes waiting leads again at `now` on the table `current` holds when
+// each runs (for the store's drains). `current` must outlive the store's
+// use of it.
+QueuedDecider Rerouter(const CurrentTable& current, absl::Time now);
 
 }  // namespace leadrouter::server
 

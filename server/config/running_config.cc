@@ -76,9 +76,60 @@ RunningConfig::Compile(const RoutingConfig& base,
 }
 
 RunningConfig::RunningConfig(CurrentTable& current, Options options)
-    : current_(current), options_(std::move(options)) {
+    : current_(current),
+      options_(std::move(options)),
+      generation_(options_.generation) {
   for (RepOverride& o : options_.overrides) overrides_[o.rep_id()] = o;
   options_.overrides.clear();
+}
+
+absl::Status RunningConfig::PublishLocked(
+    const leadrouter::v1::GetConfigResponse& record) {
+  if (!options_.publish) return absl::OkStatus();
+  absl::StatusOr<int64_t> generation = options_.publish(record);
+  if (!generation.ok()) return generation.status();
+  generation_ = *generation;
+  return absl::OkStatus();
+}
+
+absl::Status RunningConfig::PublishCurrent() {
+  std::lock_guard lock(mu_);
+  return PublishLocked(RecordLocked(current_.Get()->version(), options_.base,
+                                    source_, options_.loaded_at));
+}
+
+void RunningConfig::Adopt(const leadrouter::v1::GetConfigResponse& record,
+                          int64_t generation) {
+  std::lock_guard lock(mu_);
+  if (generation <= generation_) return;  // this one, or older
+  std::map<std::string, RepOverride> wanted;
+  for (const RepOverride& o : record.overrides()) wanted[o.rep_id()] = o;
+  std::vector<RepOverride> list;
+  for (const auto& [id, o] : wanted) list.push_back(o);
+  absl::StatusOr<std::shared_ptr<const routing::RoutingTable>> table =
+      Compile(record.config(), list);
+  if (!table.ok()) {
+    // Another build's config this one cannot run; keep the running one.
+    LogError("shared_config_refused",
+             {{"version", record.version()},
+              {"error", std::string(table.status().message())}});
+    return;
+  }
+  const std::string previous = current_.Get()->version();
+  generation_ = generation;
+  overrides_ = std::move(wanted);
+  options_.base = record.config();
+  options_.loaded_at = absl::FromUnixSeconds(record.loaded_at().seconds()) +
+                       absl::Nanoseconds(record.loaded_at().nanos());
+  source_ = record.source();
+  current_.Set(*std::move(table));
+  LogInfo("shared_config_adopted",
+          {{"version", current_.Get()->version()},
+           {"previous_version", previous},
+           {"generation", absl::StrCat(generation)}});
+  if (options_.on_change) {
+    options_.on_change(current_.Get()->version(), options_.loaded_at);
+  }
 }
 
 std::vector<RepOverride> RunningConfig::OverrideList() const {
@@ -124,13 +175,12 @@ absl::StatusOr<RunningConfig::Applied> RunningConfig::SwapLocked(
     return result;
   }
   const absl::Time now = absl::Now();
+  const leadrouter::v1::GetConfigResponse record =
+      RecordLocked(result.version, base, source, now);
   if (options_.record_version) {
-    if (auto s = options_.record_version(
-            RecordLocked(result.version, base, source, now));
-        !s.ok()) {
-      return s;
-    }
+    if (auto s = options_.record_version(record); !s.ok()) return s;
   }
+  if (auto s = PublishLocked(record); !s.ok()) return s;
   current_.Set(*std::move(table));
   options_.base = base;
   options_.loaded_at = now;
@@ -208,6 +258,10 @@ absl::StatusOr<RepOverride> RunningConfig::SetRepOverride(
         RecordLocked((*table)->version(), options_.base, "override", now));
   }
   if (stored.ok()) stored = options_.persist(merged);
+  if (stored.ok()) {
+    stored = PublishLocked(
+        RecordLocked((*table)->version(), options_.base, "override", now));
+  }
   if (!stored.ok()) {
     overrides_ = before;
     return stored;
@@ -260,11 +314,15 @@ absl::StatusOr<RunningConfig::Applied> RunningConfig::Rollback(
   for (const auto& [id, o] : wanted) {
     if (stored.ok()) stored = options_.persist(o);
   }
+  const absl::Time now = absl::Now();
+  if (stored.ok()) {
+    stored = PublishLocked(
+        RecordLocked(result.version, record.config(), "rollback", now));
+  }
   if (!stored.ok()) {
     overrides_ = before;
     return stored;
   }
-  const absl::Time now = absl::Now();
   current_.Set(*std::move(table));
   options_.base = record.config();
   options_.loaded_at = now;

@@ -58,6 +58,14 @@ class RunningConfig {
     // error refuses the change. Optional.
     std::function<absl::Status(const leadrouter::v1::GetConfigResponse&)>
         record_version;
+    // Makes a change the config of every replica (the shared store) before
+    // it runs here, and returns its generation. An error refuses the
+    // change. Optional (one process: nothing to share).
+    std::function<absl::StatusOr<int64_t>(
+        const leadrouter::v1::GetConfigResponse&)>
+        publish;
+    // The generation of the shared config this one came from (0: none).
+    int64_t generation = 0;
     absl::Time loaded_at;
   };
 
@@ -98,11 +106,22 @@ class RunningConfig {
   // The history record of what runs now (config = base).
   leadrouter::v1::GetConfigResponse CurrentRecord() const;
 
+  // Publishes what runs now (the first replica on a shared store).
+  absl::Status PublishCurrent();
+
+  // Runs a config another replica published (its base and overrides, as
+  // PublishConfig stored them), unless this one already runs `generation`
+  // or a later one. Stores nothing: the publisher did.
+  void Adopt(const leadrouter::v1::GetConfigResponse& record,
+             int64_t generation);
+
  private:
   std::vector<leadrouter::v1::RepOverride> OverrideList() const;  // mu_
   leadrouter::v1::GetConfigResponse RecordLocked(
       const std::string& version, const leadrouter::v1::RoutingConfig& base,
       const std::string& source, absl::Time at) const;
+  // Publishes `record` if sharing (mu_ held).
+  absl::Status PublishLocked(const leadrouter::v1::GetConfigResponse& record);
   // Compiles and swaps in `base` + overrides_ (mu_ held).
   absl::StatusOr<Applied> SwapLocked(const leadrouter::v1::RoutingConfig& base,
                                      bool validate_only,
@@ -113,6 +132,7 @@ class RunningConfig {
   mutable std::mutex mu_;
   std::map<std::string, leadrouter::v1::RepOverride> overrides_;  // mu_
   std::string source_ = "file";                                   // mu_
+  int64_t generation_ = 0;  // of the shared config running; mu_
 };
 
 }  // namespace leadrouter::server

@@ -108,6 +108,16 @@ struct AuditQuery {
   int limit = 100;
 };
 
+// The routing config every replica of a shared store runs.
+struct SharedConfig {
+  leadrouter::v1::GetConfigResponse record;  // config = base, with overrides
+  int64_t generation = 0;                    // grows with every publish
+};
+
+// Told about a config another replica published (see FollowConfig).
+using ConfigFollower = std::function<void(
+    const leadrouter::v1::GetConfigResponse& record, int64_t generation)>;
+
 // Thread-safe.
 class AssignmentStore {
  public:
@@ -190,6 +200,21 @@ class AssignmentStore {
   // NOT_FOUND for a version that never ran here.
   virtual absl::StatusOr<leadrouter::v1::GetConfigResponse> ConfigVersion(
       const std::string& version) = 0;
+
+  // Sharing the running config between replicas. A store of one process
+  // (SQLite) has nothing to share: nullopt, OK, and never a call.
+  //
+  // The config every replica runs, if one was published.
+  virtual absl::StatusOr<std::optional<SharedConfig>> LoadSharedConfig() = 0;
+  // Makes `record` the config of every replica, durably, and returns its
+  // generation. A route that starts on any replica after this returned is
+  // decided on it.
+  virtual absl::StatusOr<int64_t> PublishConfig(
+      const leadrouter::v1::GetConfigResponse& record) = 0;
+  // `follow` is told of every newer generation (published here or
+  // elsewhere) before any route that follows it is decided; it must not
+  // call the store. Set once, before routing starts.
+  virtual void FollowConfig(ConfigFollower follow) = 0;
 
   // Refuses new routes with UNAVAILABLE and commits every route already
   // accepted. Idempotent.

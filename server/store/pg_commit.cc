@@ -169,12 +169,19 @@ absl::Status PgBatch::Begin() {
               PgParams().Int(kRoutingLock));
     p.SendSql("SELECT version, last_seq FROM store_clock WHERE id = 1");
     p.Send("lookup", PgParams().TextArray(ids));
+    p.SendSql("SELECT coalesce(max(generation), 0) FROM running_config");
     absl::StatusOr<std::vector<PgResult>> r = p.Sync();
     if (!r.ok()) return r.status();
     results = *std::move(r);
   }
   version_ = results[2].Int(0, 0);
   last_seq_ = results[2].Int(0, 1);
+  // A config published anywhere before this lock was taken runs here before
+  // anything in this batch is decided (deciders take the table when they
+  // run).
+  if (results[4].Int(0, 0) > store_.config_generation_.load()) {
+    if (auto s = store_.FollowFrom(db_); !s.ok()) return s;
+  }
   if (absl::StatusOr<std::vector<std::string>> k = Remember(results[3]);
       !k.ok()) {
     return k.status();

@@ -146,6 +146,82 @@ void PgStore::Close() {
   if (listener_.joinable()) listener_.join();
 }
 
+absl::StatusOr<std::optional<SharedConfig>> PgStore::LoadSharedConfig() {
+  absl::StatusOr<Reader> db = TakeReader();
+  if (!db.ok()) return db.status();
+  absl::StatusOr<PgResult> row = (*db)->Query(
+      "SELECT generation, record FROM running_config WHERE id = 1");
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) return std::nullopt;
+  SharedConfig shared;
+  shared.generation = row->Int(0, 0);
+  if (!shared.record.ParseFromString(row->Bytes(0, 1))) {
+    return absl::DataLossError("the shared running config does not parse");
+  }
+  return shared;
+}
+
+absl::StatusOr<int64_t> PgStore::PublishConfig(
+    const leadrouter::v1::GetConfigResponse& record) {
+  absl::StatusOr<Reader> db = TakeReader();
+  if (!db.ok()) return db.status();
+  std::vector<PgResult> results;
+  {
+    PgPipeline p(**db);
+    p.SendSql("BEGIN");
+    p.SendSql("INSERT INTO running_config (id, generation, record) "
+              "VALUES (1, 1, $1) ON CONFLICT (id) DO UPDATE SET "
+              "generation = running_config.generation + 1, "
+              "record = excluded.record RETURNING generation",
+              PgParams().Bytes(record.SerializeAsString()));
+    // Delivered at commit: listeners of every replica read it then.
+    p.SendSql("SELECT pg_notify('leadrouter_changes', 'config')");
+    p.SendSql("COMMIT");
+    absl::StatusOr<std::vector<PgResult>> r = p.Sync();
+    if (!r.ok()) {
+      p.SendSql("ROLLBACK");
+      p.Sync().IgnoreError();
+      return r.status();
+    }
+    results = *std::move(r);
+  }
+  const int64_t generation = results[1].Int(0, 0);
+  // This replica runs it already (the caller swaps it in): not followed.
+  int64_t seen = config_generation_.load();
+  while (generation > seen &&
+         !config_generation_.compare_exchange_weak(seen, generation)) {
+  }
+  return generation;
+}
+
+void PgStore::FollowConfig(ConfigFollower follow) {
+  std::lock_guard lock(follow_mu_);
+  follow_ = std::move(follow);
+}
+
+void PgStore::Follow(const SharedConfig& shared) {
+  std::lock_guard lock(follow_mu_);
+  int64_t seen = config_generation_.load();
+  if (shared.generation <= seen) return;
+  config_generation_.store(shared.generation);
+  if (follow_) follow_(shared.record, shared.generation);
+}
+
+absl::Status PgStore::FollowFrom(PgConnection& db) {
+  absl::StatusOr<PgResult> row = db.Query(
+      "SELECT generation, record FROM running_config WHERE id = 1");
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) return absl::OkStatus();
+  SharedConfig shared;
+  shared.generation = row->Int(0, 0);
+  if (shared.generation <= config_generation_.load()) return absl::OkStatus();
+  if (!shared.record.ParseFromString(row->Bytes(0, 1))) {
+    return absl::DataLossError("the shared running config does not parse");
+  }
+  Follow(shared);
+  return absl::OkStatus();
+}
+
 PgStore::CommitStats PgStore::Stats() const {
   return {commits_.load(std::memory_order_relaxed),
           committed_changes_.load(std::memory_order_relaxed)};
@@ -179,7 +255,7 @@ void PgStore::ListenerLoop() {
         db->Query("SELECT last_seq FROM store_clock WHERE id = 1");
     if (!clock.ok()) return clock.status();
     note_cursor(clock->Int(0, 0));
-    return absl::OkStatus();
+    return FollowFrom(*db);
   };
   const auto poll_every = absl::ToChronoMilliseconds(options_.poll_interval);
   auto last_poll = std::chrono::steady_clock::now();
@@ -215,7 +291,11 @@ void PgStore::ListenerLoop() {
       } else {
         for (const std::string& p : *payloads) {
           int64_t seq = 0;
-          if (absl::SimpleAtoi(p, &seq)) note_cursor(seq);
+          if (absl::SimpleAtoi(p, &seq)) {
+            note_cursor(seq);
+          } else if (p == "config" && s.ok()) {
+            s = FollowFrom(*db);
+          }
         }
       }
     }

@@ -111,6 +111,10 @@ class PgStore final : public AssignmentStore {
       const leadrouter::v1::GetConfigResponse& record) override;
   absl::StatusOr<leadrouter::v1::GetConfigResponse> ConfigVersion(
       const std::string& version) override;
+  absl::StatusOr<std::optional<SharedConfig>> LoadSharedConfig() override;
+  absl::StatusOr<int64_t> PublishConfig(
+      const leadrouter::v1::GetConfigResponse& record) override;
+  void FollowConfig(ConfigFollower follow) override;
   void Close() override;
 
   CommitStats Stats() const;
@@ -129,6 +133,12 @@ class PgStore final : public AssignmentStore {
     absl::Time now;             // kExpire
     std::promise<absl::StatusOr<int>>* counted = nullptr;  // kExpire, kDrain
   };
+
+  // Passes a shared config newer than any passed before to the follower.
+  void Follow(const SharedConfig& shared);
+  // Reads the shared config on `db` and follows it if it is newer than
+  // `generation` (known to be there).
+  absl::Status FollowFrom(PgConnection& db);
 
   // A connection of the reader pool, returned to it when done (unless it
   // broke).
@@ -187,6 +197,10 @@ class PgStore final : public AssignmentStore {
   std::atomic<int64_t> commits_ = 0;
   std::atomic<int64_t> committed_changes_ = 0;
   std::atomic<bool> stop_listener_ = false;
+  // The newest config generation passed to the follower (or published).
+  std::atomic<int64_t> config_generation_ = 0;
+  std::mutex follow_mu_;
+  ConfigFollower follow_;  // follow_mu_
 
   std::thread writer_;
   std::thread listener_;

@@ -86,6 +86,15 @@ class SqliteStore final : public AssignmentStore {
       const leadrouter::v1::GetConfigResponse& record) override;
   absl::StatusOr<leadrouter::v1::GetConfigResponse> ConfigVersion(
       const std::string& version) override;
+  // One process: nothing to share.
+  absl::StatusOr<std::optional<SharedConfig>> LoadSharedConfig() override {
+    return std::nullopt;
+  }
+  absl::StatusOr<int64_t> PublishConfig(
+      const leadrouter::v1::GetConfigResponse&) override {
+    return 0;
+  }
+  void FollowConfig(ConfigFollower) override {}
   void Close() override;
 
   CommitStats Stats() const;

@@ -17,8 +17,10 @@
 #include "gtest/gtest.h"
 #include "leadrouter/v1/assignment_service.grpc.pb.h"
 #include "leadrouter/v1/lead_router.grpc.pb.h"
+#include "leadrouter/v1/routing_admin.grpc.pb.h"
 #include "tests/server/daemon_fixture.h"
 #include "tests/server/daemon_process.h"
+#include "server/store/pg_schema.h"
 #include "tests/server/pg_cluster.h"
 
 namespace leadrouter::testing {
@@ -33,6 +35,15 @@ struct Replica {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::LeadRouter::Stub> router;
   std::unique_ptr<v1::AssignmentService::Stub> assignments;
+  std::unique_ptr<v1::RoutingAdmin::Stub> admin;
+
+  std::string ConfigVersion() {
+    grpc::ClientContext context;
+    v1::GetConfigRequest request;
+    v1::GetConfigResponse response;
+    EXPECT_TRUE(admin->GetConfig(&context, request, &response).ok());
+    return response.version();
+  }
 
   grpc::Status Route(const v1::Lead& lead, v1::RouteLeadResponse* response) {
     grpc::ClientContext context;
@@ -89,6 +100,7 @@ class ReplicasTest : public ::testing::Test {
                                     grpc::InsecureChannelCredentials());
     r.router = v1::LeadRouter::NewStub(r.channel);
     r.assignments = v1::AssignmentService::NewStub(r.channel);
+    r.admin = v1::RoutingAdmin::NewStub(r.channel);
     return r;
   }
 
@@ -166,6 +178,83 @@ TEST_F(ReplicasTest, ReplicasShareDecisionsCapacityAndHealTogether) {
   EXPECT_THAT(a.daemon->Log(), Not(HasSubstr("buyer@")));
 }
 
+// ApplyConfig, SetRepAvailability and SIGHUP on one replica reach every
+// replica: a route that starts on another replica after the call returned
+// is decided on the new version, and every replica reports it. A replica
+// restarted with an old file keeps running the shared config.
+TEST_F(ReplicasTest, AConfigChangeOnOneReplicaRunsOnEveryReplica) {
+  auto uri = PgCluster::Shared().NewDatabase("shared_config");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  Replica a = Start(*uri, 1);
+  Replica b = Start(*uri, 2);
+  ASSERT_NE(a.daemon, nullptr);
+  ASSERT_NE(b.daemon, nullptr);
+  const std::string first = a.ConfigVersion();
+  EXPECT_EQ(b.ConfigVersion(), first);
+
+  // Leads from GB go to a new team of one rep.
+  std::string yaml = kServiceTestConfig;
+  yaml.replace(yaml.find("  - { id: bulk, members: [r1, r2, r3, r4] }"),
+               std::string("  - { id: bulk, members: [r1, r2, r3, r4] }").size(),
+               "  - { id: bulk, members: [r4] }");
+  v1::ApplyConfigResponse applied;
+  {
+    grpc::ClientContext context;
+    v1::ApplyConfigRequest request;
+    request.set_yaml(yaml);
+    ASSERT_TRUE(a.admin->ApplyConfig(&context, request, &applied).ok());
+    ASSERT_TRUE(applied.applied());
+  }
+  for (int i = 0; i < 3; ++i) {
+    v1::RouteLeadResponse routed;
+    ASSERT_TRUE(b.Route(MakeLead(absl::StrCat("gb-", i), "GB"), &routed).ok());
+    EXPECT_EQ(routed.assignment().config_version(), applied.version());
+    EXPECT_EQ(routed.assignment().rep_id(), "r4");
+  }
+  EXPECT_EQ(b.ConfigVersion(), applied.version());
+
+  // An override set on B holds on A at once.
+  v1::SetRepAvailabilityResponse away;
+  {
+    grpc::ClientContext context;
+    v1::SetRepAvailabilityRequest request;
+    request.set_rep_id("r4");
+    request.set_active(false);
+    ASSERT_TRUE(b.admin->SetRepAvailability(&context, request, &away).ok());
+  }
+  v1::RouteLeadResponse waiting;
+  ASSERT_TRUE(a.Route(MakeLead("gb-away", "GB"), &waiting).ok());
+  EXPECT_EQ(waiting.assignment().state(), v1::ASSIGNMENT_STATE_QUEUED);
+  EXPECT_EQ(waiting.assignment().config_version(), away.version());
+  EXPECT_EQ(a.ConfigVersion(), away.version());
+
+  // A restarted with the old file runs what the replicas run, and says so.
+  EXPECT_EQ(a.daemon->Terminate(), 0);
+  Replica again = Start(*uri, 3);
+  ASSERT_NE(again.daemon, nullptr);
+  EXPECT_EQ(again.ConfigVersion(), away.version());
+  EXPECT_THAT(again.daemon->Log(), HasSubstr("config_file_not_running"));
+
+  // SIGHUP re-reads that replica's file and publishes it to all.
+  again.daemon->SendHup();
+  std::string reloaded;
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up) {
+    reloaded = again.ConfigVersion();
+    if (reloaded != away.version()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(reloaded, away.version());
+  v1::RouteLeadResponse after_hup;
+  ASSERT_TRUE(b.Route(MakeLead("gb-hup", "GB"), &after_hup).ok());
+  EXPECT_EQ(after_hup.assignment().config_version(), reloaded);
+  // And B reports it.
+  EXPECT_EQ(b.ConfigVersion(), reloaded);
+  EXPECT_EQ(again.daemon->Terminate(), 0);
+  EXPECT_EQ(b.daemon->Terminate(), 0);
+}
+
 TEST_F(ReplicasTest, MigrateOnlyCreatesTheSchemaOnceAndExits) {
   auto uri = PgCluster::Shared().NewDatabase("migrate_only");
   ASSERT_TRUE(uri.ok()) << uri.status();
@@ -175,7 +264,8 @@ TEST_F(ReplicasTest, MigrateOnlyCreatesTheSchemaOnceAndExits) {
             0)
       << log;
   EXPECT_THAT(log, HasSubstr("\"event\":\"schema_migrated\""));
-  EXPECT_THAT(log, HasSubstr("\"applied\":\"1\""));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("\"applied\":\"",
+                                          server::LatestPgSchemaVersion(), "\"")));
   log.clear();
   EXPECT_EQ(DaemonProcess::RunToExit({"--migrate_only", "--store=" + *uri},
                                      &log),
