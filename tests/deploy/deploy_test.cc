@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -119,6 +120,56 @@ TEST(Kubernetes, TheDeploymentFitsLeadrouterd) {
                         map["metadata"]["name"].as<std::string>()));
   EXPECT_THAT(Read(Path("Dockerfile")),
               ::testing::HasSubstr("/etc/leadrouter/routing.yaml"));
+}
+
+// The three-replica variant: rolling updates that never drop below three
+// ready pods, a disruption budget over the same pods, readiness on the
+// store (the health port), the database from a Secret (never a password
+// on a command line), and a migration job that runs --migrate_only.
+TEST(Kubernetes, TheReplicasVariantFitsLeadrouterd) {
+  YAML::Node deployment =
+      YAML::LoadFile(Path("kubernetes/replicas/deployment.yaml"));
+  YAML::Node pdb = YAML::LoadFile(Path("kubernetes/replicas/pdb.yaml"));
+  YAML::Node job = YAML::LoadFile(Path("kubernetes/replicas/migrate-job.yaml"));
+  YAML::Node secret =
+      YAML::LoadFile(Path("kubernetes/replicas/database-secret.example.yaml"));
+  const YAML::Node pod = deployment["spec"]["template"]["spec"];
+  const YAML::Node c = pod["containers"][0];
+  EXPECT_EQ(deployment["spec"]["replicas"].as<int>(), 3);
+  EXPECT_EQ(deployment["spec"]["strategy"]["type"].as<std::string>(),
+            "RollingUpdate");
+  EXPECT_EQ(deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"]
+                .as<int>(),
+            0);
+  EXPECT_EQ(pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
+                .as<std::string>(),
+            deployment["spec"]["template"]["metadata"]["labels"]
+                      ["app.kubernetes.io/name"]
+                          .as<std::string>());
+  EXPECT_LT(pdb["spec"]["minAvailable"].as<int>(), 3);
+  EXPECT_EQ(c["readinessProbe"]["grpc"]["port"].as<int>(), 8081);
+  std::vector<std::string> args;
+  for (const auto& a : c["args"]) args.push_back(a.as<std::string>());
+  EXPECT_THAT(args, ::testing::Contains("--store=postgresql://"));
+  for (const std::string& a : args) {
+    EXPECT_THAT(a, ::testing::Not(::testing::HasSubstr("password")));
+  }
+  const std::string secret_name =
+      secret["metadata"]["name"].as<std::string>();
+  EXPECT_EQ(c["envFrom"][0]["secretRef"]["name"].as<std::string>(),
+            secret_name);
+  EXPECT_TRUE(secret["stringData"]["PGPASSWORD"]);
+  // No volume claim: the store is the database.
+  for (const auto& v : pod["volumes"]) {
+    EXPECT_FALSE(v["persistentVolumeClaim"]) << v;
+  }
+  const YAML::Node m = job["spec"]["template"]["spec"]["containers"][0];
+  std::vector<std::string> command;
+  for (const auto& a : m["command"]) command.push_back(a.as<std::string>());
+  EXPECT_THAT(command, ::testing::Contains("--migrate_only"));
+  EXPECT_EQ(m["envFrom"][0]["secretRef"]["name"].as<std::string>(),
+            secret_name);
+  EXPECT_THAT(Read(Path("Dockerfile")), ::testing::HasSubstr("libpq5"));
 }
 
 // Metric names in a PromQL expression (leadrouter_* and grpc_server_*).
