@@ -1,8 +1,10 @@
-// The assignment state machine on the real embedded store, in-process and
-// with a clock the test moves: every allowed and refused transition with its
-// capacity and queue effects, stale etags, rejection and re-routing,
-// response times that lapse (also across a restart), erasure down to the
-// bytes of the database file, and the list filters sales tools use.
+// The assignment state machine on both real stores (part of the store
+// conformance suite: every test runs on the embedded SQLite store and on
+// PostgreSQL), in-process and with a clock the test moves: every allowed and
+// refused transition with its capacity and queue effects, stale etags,
+// rejection and re-routing, response times that lapse (also across a
+// restart), erasure (on SQLite down to the bytes of the database file), and
+// the list filters sales tools use.
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -21,7 +23,8 @@
 #include "server/api/assignment_workflow.h"
 #include "server/api/lead_intake.h"
 #include "server/config/current_table.h"
-#include "server/store/sqlite_store.h"
+#include "server/store/pg_db.h"
+#include "tests/server/store_under_test.h"
 
 namespace leadrouter::server {
 namespace {
@@ -48,13 +51,6 @@ constexpr char kConfig[] = R"pb(
   rules { id: "all" target { team: "sales" } }
 )pb";
 
-std::string TempDir(const std::string& name) {
-  const std::string dir = absl::StrCat(::testing::TempDir(), "/workflow-",
-                                       name, "-", ::getpid());
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
 Lead MakeLead(const std::string& id) {
   Lead lead;
   lead.set_id(id);
@@ -71,10 +67,13 @@ std::vector<leadrouter::v1::AssignmentEventType> Types(const Assignment& a) {
   return types;
 }
 
-class WorkflowTest : public ::testing::Test {
+class WorkflowTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   void SetUp() override {
-    dir_ = TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    where_ = std::make_unique<StoreUnderTest>(
+        GetParam(),
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = where_->location();
     leadrouter::v1::RoutingConfig config;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kConfig, &config));
     auto table = routing::RoutingTable::Create(config);
@@ -84,7 +83,7 @@ class WorkflowTest : public ::testing::Test {
   }
 
   void Open() {
-    auto store = SqliteStore::Open(dir_);
+    auto store = where_->Open();
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     intake_ = std::make_unique<LeadIntake>(*current_, *store_,
@@ -154,15 +153,18 @@ class WorkflowTest : public ::testing::Test {
     return n.ok() ? *n : -1;
   }
 
-  std::string dir_;
+  std::unique_ptr<StoreUnderTest> where_;
+  std::string dir_;  // the data directory, or the database's URI
   absl::Time now_ = absl::FromUnixSeconds(1800000000);
   std::unique_ptr<CurrentTable> current_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<AssignmentStore> store_;
   std::unique_ptr<LeadIntake> intake_;
   std::unique_ptr<AssignmentWorkflow> workflow_;
 };
 
-TEST_F(WorkflowTest, AcceptThenCloseFreesTheRepAndAssignsAWaitingLeadAtOnce) {
+INSTANTIATE_TEST_SUITE_P(Stores, WorkflowTest, AllStores(), StoreName);
+
+TEST_P(WorkflowTest, AcceptThenCloseFreesTheRepAndAssignsAWaitingLeadAtOnce) {
   for (const char* id : {"L1", "L2", "L3"}) ASSERT_TRUE(Route(MakeLead(id)).ok());
   auto waiting = Route(MakeLead("L4"));
   ASSERT_TRUE(waiting.ok());
@@ -196,7 +198,7 @@ TEST_F(WorkflowTest, AcceptThenCloseFreesTheRepAndAssignsAWaitingLeadAtOnce) {
                           leadrouter::v1::ASSIGNMENT_EVENT_TYPE_ASSIGNED));
 }
 
-TEST_F(WorkflowTest, RefusedTransitionsNameTheStateAndChangeNothing) {
+TEST_P(WorkflowTest, RefusedTransitionsNameTheStateAndChangeNothing) {
   ASSERT_TRUE(Route(MakeLead("L1")).ok());
   const std::string etag = Get("L1").etag();
 
@@ -244,7 +246,7 @@ TEST_F(WorkflowTest, RefusedTransitionsNameTheStateAndChangeNothing) {
   EXPECT_EQ(Get("L2").state(), leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
 }
 
-TEST_F(WorkflowTest, AStaleEtagLosesCleanly) {
+TEST_P(WorkflowTest, AStaleEtagLosesCleanly) {
   ASSERT_TRUE(Route(MakeLead("L1")).ok());
   const std::string first = Get("L1").etag();
   auto accepted = Accept("L1", first);
@@ -262,7 +264,7 @@ TEST_F(WorkflowTest, AStaleEtagLosesCleanly) {
       Close("L1", leadrouter::v1::CLOSE_OUTCOME_WON, "", accepted->etag()).ok());
 }
 
-TEST_F(WorkflowTest, ARejectedLeadIsRoutedAgainAndNeverBackToAnyoneWhoRejected) {
+TEST_P(WorkflowTest, ARejectedLeadIsRoutedAgainAndNeverBackToAnyoneWhoRejected) {
   auto first = Route(MakeLead("L1"));
   ASSERT_TRUE(first.ok());
   std::vector<std::string> owners = {first->rep_id()};
@@ -303,7 +305,7 @@ TEST_F(WorkflowTest, ARejectedLeadIsRoutedAgainAndNeverBackToAnyoneWhoRejected) 
             leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
 }
 
-TEST_F(WorkflowTest, ALapsedResponseTimeReroutesThenEscalates) {
+TEST_P(WorkflowTest, ALapsedResponseTimeReroutesThenEscalates) {
   auto routed = Route(MakeLead("L1"));
   ASSERT_TRUE(routed.ok());
   const std::string first = routed->rep_id();
@@ -351,7 +353,7 @@ TEST_F(WorkflowTest, ALapsedResponseTimeReroutesThenEscalates) {
   EXPECT_EQ(Get("L2").state(), leadrouter::v1::ASSIGNMENT_STATE_ACCEPTED);
 }
 
-TEST_F(WorkflowTest, ResponseTimersSurviveARestart) {
+TEST_P(WorkflowTest, ResponseTimersSurviveARestart) {
   auto routed = Route(MakeLead("L1"));
   ASSERT_TRUE(routed.ok());
   Reopen();  // a new process: the timer is only in the database
@@ -373,7 +375,29 @@ std::string ReadDataFiles(const std::string& dir) {
   return bytes;
 }
 
-TEST_F(WorkflowTest, ErasureLeavesNoTraceOfThePersonInTheDatabaseFile) {
+// What the store holds: on SQLite every byte of the database files (WAL
+// included); on PostgreSQL every stored row (the rows a reader, a backup or
+// a replica sees; space of rows rewritten before is PostgreSQL's to reclaim,
+// see the README).
+std::string StoredBytes(StoreKind kind, const std::string& where) {
+  if (kind == StoreKind::kSqlite) return ReadDataFiles(where);
+  auto db = PgConnection::Connect(where);
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return "";
+  std::string bytes;
+  for (const char* sql :
+       {"SELECT assignment FROM assignments", "SELECT lead FROM assignments",
+        "SELECT event FROM events", "SELECT event FROM audit_events"}) {
+    auto rows = db->Query(sql);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    for (int i = 0; rows.ok() && i < rows->rows(); ++i) {
+      bytes += rows->Bytes(i, 0);
+    }
+  }
+  return bytes;
+}
+
+TEST_P(WorkflowTest, ErasureLeavesNoTraceOfThePersonInTheStore) {
   Lead lead = MakeLead("gdpr-1");
   lead.set_email("greta.subject@erase-me.example");
   lead.set_full_name("Greta Subject");
@@ -389,7 +413,7 @@ TEST_F(WorkflowTest, ErasureLeavesNoTraceOfThePersonInTheDatabaseFile) {
   }
   Reopen();
   // The test can fail: the data is there before the erasure.
-  ASSERT_THAT(ReadDataFiles(dir_), HasSubstr("greta.subject"));
+  ASSERT_THAT(StoredBytes(GetParam(), dir_), HasSubstr("greta.subject"));
 
   auto erased = Erase("gdpr-1");
   ASSERT_TRUE(erased.ok()) << erased.status();
@@ -400,7 +424,7 @@ TEST_F(WorkflowTest, ErasureLeavesNoTraceOfThePersonInTheDatabaseFile) {
   // While the service runs (database, WAL and all), and after it stopped.
   for (int stopped = 0; stopped < 2; ++stopped) {
     if (stopped == 1) Reopen();
-    const std::string bytes = ReadDataFiles(dir_);
+    const std::string bytes = StoredBytes(GetParam(), dir_);
     for (const char* secret : {"greta.subject", "Greta", "erase-me.example",
                                "Bakery", "call Greta", "said no"}) {
       EXPECT_FALSE(absl::StrContains(bytes, secret))
@@ -425,10 +449,10 @@ TEST_F(WorkflowTest, ErasureLeavesNoTraceOfThePersonInTheDatabaseFile) {
   ASSERT_TRUE(replay.ok());
   EXPECT_TRUE(replay->erased());
   Reopen();
-  EXPECT_FALSE(absl::StrContains(ReadDataFiles(dir_), "greta.subject"));
+  EXPECT_FALSE(absl::StrContains(StoredBytes(GetParam(), dir_), "greta.subject"));
 }
 
-TEST_F(WorkflowTest, ErasingAnOpenLeadClosesItAndFreesTheRep) {
+TEST_P(WorkflowTest, ErasingAnOpenLeadClosesItAndFreesTheRep) {
   auto routed = Route(MakeLead("L1"));
   ASSERT_TRUE(routed.ok());
   auto erased = Erase("L1");
@@ -438,7 +462,7 @@ TEST_F(WorkflowTest, ErasingAnOpenLeadClosesItAndFreesTheRep) {
   EXPECT_EQ(OpenLeads(routed->rep_id()), 0);
 }
 
-TEST_F(WorkflowTest, ListFiltersByStateAndArrivalTime) {
+TEST_P(WorkflowTest, ListFiltersByStateAndArrivalTime) {
   ASSERT_TRUE(Route(MakeLead("early")).ok());
   now_ += absl::Hours(1);
   const int64_t later = absl::ToUnixMicros(now_);
