@@ -193,6 +193,7 @@ absl::Status PgBatch::Begin() {
       return s;
     }
   }
+  store_.state_last_seq_.store(last_seq_);
   // From here on the copy is ahead of the database until COMMIT; a failure
   // makes the next batch load it whole.
   store_.state_version_ = -1;
@@ -433,6 +434,9 @@ absl::Status PgBatch::RunOp(PgStore::Op& op) {
       counts_.push_back(changed);
       return absl::OkStatus();
     }
+    case Kind::kRefresh:
+      counts_.push_back(0);
+      return absl::OkStatus();
     case Kind::kDrain: {
       absl::StatusOr<int> moved = Drain(op.reroute, nullptr, kMaxOffersPerPass);
       if (!moved.ok()) return moved.status();
@@ -461,6 +465,7 @@ absl::Status PgBatch::Commit() {
   }
   pipe_.reset();
   store_.state_version_ = changes_ > 0 ? version_ + 1 : version_;
+  store_.state_last_seq_.store(last_seq_);
   return absl::OkStatus();
 }
 

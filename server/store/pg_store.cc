@@ -69,6 +69,7 @@ absl::Status PgStore::LoadWholeState() {
     return s;
   }
   state_version_ = clock->Int(0, 0);
+  state_last_seq_.store(last_event_.load());
   return absl::OkStatus();
 }
 
@@ -130,6 +131,14 @@ absl::StatusOr<int> PgStore::DrainWaitingQueues(QueuedDecider decide) {
 }
 
 routing::RoutingState PgStore::Snapshot() {
+  // Other replicas committed since the copy was brought up to date (the
+  // listener saw their cursors): refresh it first. Without the database,
+  // the copy as it is.
+  if (LastEventCursor() > state_last_seq_.load()) {
+    Op op;
+    op.kind = Op::Kind::kRefresh;
+    RunCounted(std::move(op)).IgnoreError();
+  }
   std::lock_guard lock(state_mu_);
   return state_;
 }

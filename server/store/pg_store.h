@@ -122,7 +122,8 @@ class PgStore final : public AssignmentStore {
  private:
   // One unit of work for the writer, answered after its batch commits.
   struct Op {
-    enum class Kind { kRoute, kChange, kExpire, kDrain };
+    // kRefresh only brings the state copy up to date (Snapshot).
+    enum class Kind { kRoute, kChange, kExpire, kDrain, kRefresh };
     Kind kind = Kind::kRoute;
     leadrouter::v1::Lead lead;  // kRoute
     std::string lead_id;        // kRoute, kChange
@@ -194,6 +195,8 @@ class PgStore final : public AssignmentStore {
   std::vector<PgConnection> idle_readers_;  // readers_mu_
 
   std::atomic<int64_t> last_event_ = 0;
+  // The event cursor up to which state_ has seen every commit.
+  std::atomic<int64_t> state_last_seq_ = 0;
   std::atomic<int64_t> commits_ = 0;
   std::atomic<int64_t> committed_changes_ = 0;
   std::atomic<bool> stop_listener_ = false;

@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "routing/assignment_lifecycle.h"
 #include "routing/decision.h"
+#include "routing/routing_table.h"
 #include "server/store/pg_db.h"
 #include "server/store/pg_schema.h"
 #include "tests/server/pg_cluster.h"
@@ -339,6 +340,266 @@ TEST(PgStoreTest, ADatabaseRestartIsUnavailableThenHealsByItself) {
   EXPECT_EQ(store.Snapshot().OpenAssignments("a"), 21);  // not "during"
   store.Close();
   EXPECT_GE(reach_changes.load(), 1);  // told it lost the database
+}
+
+// A replica's copy of the routing state follows the other replicas' commits
+// (Snapshot: dry runs, ListReps, the gauges).
+TEST(PgStoreTest, ASnapshotSeesTheOtherReplicasCommits) {
+  auto uri = PgCluster::Shared().NewDatabase("snapshot");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  auto table = Table(R"pb(
+    reps { id: "a" capacity: 100 }
+    teams { id: "t" members: [ "a" ] }
+    rules { id: "all" target { team: "t" } }
+  )pb");
+  auto a = OpenReplica(*uri);
+  auto b = OpenReplica(*uri);
+  const absl::Time now = absl::FromUnixSeconds(1795000000);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(RouteNow(*a, table, MakeLead(absl::StrCat("S", i)), now).ok());
+  }
+  // B hears of A's commits from its listener (bounded wait, no window).
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (b->LastEventCursor() < a->LastEventCursor() &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(b->LastEventCursor(), 5);
+  EXPECT_EQ(b->Snapshot().OpenAssignments("a"), 5);
+}
+
+// Two replicas run the response clock at the same moment: each lapse is
+// acted on once.
+TEST(PgStoreTest, EachLapseIsActedOnOnceAcrossReplicas) {
+  auto uri = PgCluster::Shared().NewDatabase("lapses");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  auto table = Table(R"pb(
+    reps { id: "a" capacity: 1000 }
+    reps { id: "b" capacity: 1000 }
+    reps { id: "boss" capacity: 1000 }
+    teams { id: "t" members: [ "a", "b" ]
+            response_sla { accept_within: "30m" max_reroutes: 1
+                           escalate_to { rep: "boss" } } }
+    rules { id: "all" target { team: "t" } }
+  )pb");
+  std::vector<std::unique_ptr<PgStore>> replicas;
+  for (int i = 0; i < 2; ++i) replicas.push_back(OpenReplica(*uri));
+  const absl::Time now = absl::FromUnixSeconds(1795000000);
+  constexpr int kLeads = 300;
+  for (int i = 0; i < kLeads; ++i) {
+    ASSERT_TRUE(
+        RouteNow(*replicas[i % 2], table, MakeLead(absl::StrCat("E", i)), now)
+            .ok());
+  }
+  const absl::Time later = now + absl::Hours(1);
+  auto expire = [&](PgStore& store) {
+    int changed = 0;
+    while (true) {  // each pass handles a bounded batch
+      absl::StatusOr<int> n = store.ExpireDue(
+          later,
+          [&](const leadrouter::v1::Lead& lead,
+              const leadrouter::v1::Assignment& stored,
+              const routing::RoutingState& state)
+              -> absl::StatusOr<std::optional<routing::LeadChange>> {
+            return routing::ExpireResponseTime(*table, lead, stored, state,
+                                               later);
+          },
+          [&](const leadrouter::v1::Lead& lead,
+              const leadrouter::v1::Assignment& stored,
+              const routing::RoutingState& state) {
+            return routing::Rerouted(*table, lead, stored, state, later);
+          });
+      EXPECT_TRUE(n.ok()) << n.status();
+      if (!n.ok() || *n == 0) return changed;
+      changed += *n;
+    }
+  };
+  auto first = std::async(std::launch::async, [&] { return expire(*replicas[0]); });
+  auto second = std::async(std::launch::async, [&] { return expire(*replicas[1]); });
+  const int acted = first.get() + second.get();
+  EXPECT_EQ(acted, kLeads);  // every lead once: rerouted, not twice
+  EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM events"), 2 * kLeads);
+  EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM (SELECT lead_id FROM events "
+                           "GROUP BY lead_id HAVING count(*) <> 2) x"),
+            0);
+}
+
+// Waiting leads drained by two replicas at once move once each.
+TEST(PgStoreTest, WaitingQueuesAreDrainedByOneReplicaAtATime) {
+  auto uri = PgCluster::Shared().NewDatabase("drains");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  std::vector<std::unique_ptr<PgStore>> replicas;
+  for (int i = 0; i < 2; ++i) replicas.push_back(OpenReplica(*uri));
+  auto decision = [](const leadrouter::v1::Lead& lead, bool assign) {
+    routing::LeadChange d;
+    d.assignment.set_lead_id(lead.id());
+    d.assignment.set_state(assign ? leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED
+                                  : leadrouter::v1::ASSIGNMENT_STATE_QUEUED);
+    if (assign) {
+      d.assignment.set_rep_id("r");
+    } else {
+      d.assignment.set_queue("team/q");
+    }
+    leadrouter::v1::AssignmentEvent e;
+    e.set_lead_id(lead.id());
+    e.set_type(assign ? leadrouter::v1::ASSIGNMENT_EVENT_TYPE_ASSIGNED
+                      : leadrouter::v1::ASSIGNMENT_EVENT_TYPE_QUEUED);
+    d.events.push_back(e);
+    return d;
+  };
+  constexpr int kLeads = 400;
+  for (int i = 0; i < kLeads; ++i) {
+    const leadrouter::v1::Lead lead = MakeLead(absl::StrCat("Q", i));
+    std::promise<absl::StatusOr<RouteOutcome>> done;
+    replicas[i % 2]->Route(
+        lead, [lead, &decision](const routing::RoutingState&) {
+          return decision(lead, false);
+        },
+        [&](absl::StatusOr<RouteOutcome> o) { done.set_value(std::move(o)); });
+    ASSERT_TRUE(done.get_future().get().ok());
+  }
+  std::atomic<int> offers = 0;
+  auto drain = [&](PgStore& store) {
+    int moved = 0;
+    for (int pass = 0; pass < 10; ++pass) {
+      absl::StatusOr<int> n = store.DrainWaitingQueues(
+          [&](const leadrouter::v1::Lead& lead,
+              const leadrouter::v1::Assignment&, const routing::RoutingState&) {
+            ++offers;
+            return decision(lead, true);
+          });
+      EXPECT_TRUE(n.ok()) << n.status();
+      if (n.ok()) moved += *n;
+    }
+    return moved;
+  };
+  auto first = std::async(std::launch::async, [&] { return drain(*replicas[0]); });
+  auto second = std::async(std::launch::async, [&] { return drain(*replicas[1]); });
+  EXPECT_EQ(first.get() + second.get(), kLeads);
+  EXPECT_EQ(offers.load(), kLeads);  // no lead was offered twice
+  EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM assignments WHERE state = 1"),
+            kLeads);
+  EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM events"), 2 * kLeads);
+}
+
+// Daily caps and same-company stickiness decide as on one node while two
+// replicas take turns: every decision is the one a single node makes.
+// (Declined reps: the workflow conformance tests, on both stores.)
+TEST(PgStoreTest, DailyCapsAndStickinessDecideAsOnOneNode) {
+  auto uri = PgCluster::Shared().NewDatabase("caps");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  auto table = Table(R"pb(
+    reps { id: "a" capacity: 100 daily_cap: 3 }
+    reps { id: "b" capacity: 100 }
+    reps { id: "c" capacity: 100 }
+    teams { id: "t" members: [ "a", "b", "c" ] }
+    rules { id: "all" target { team: "t" } }
+  )pb");
+  auto one = OpenReplica(*uri);
+  auto two = OpenReplica(*uri);
+  PgStore* replicas[] = {one.get(), two.get()};
+  const absl::Time now = absl::FromUnixSeconds(1795000000);
+  // The same decisions one node makes, replayed on a local state.
+  routing::RoutingState single;
+  for (int i = 0; i < 30; ++i) {
+    leadrouter::v1::Lead lead = MakeLead(absl::StrCat("D", i));
+    // Every third lead from one company: it sticks to its first rep.
+    if (i % 3 == 0) lead.set_company_domain("acme.com");
+    routing::Decision expected = routing::Decide(*table, lead, single, now);
+    routing::ApplyChanges(expected.changes, &single);
+    auto got = RouteNow(*replicas[i % 2], table, lead, now);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->assignment.rep_id(), expected.assignment.rep_id()) << i;
+  }
+  EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM assignments WHERE "
+                           "rep_id = 'a'"),
+            3);  // the daily cap
+  // Stickiness: acme's leads stay with their rep (D0, D3 with a) until its
+  // daily cap is reached, then with the next one (D6, D9).
+  auto reps_of = [&](const std::string& ids) {
+    return QueryInt(*uri, "SELECT count(DISTINCT rep_id) FROM assignments "
+                          "WHERE lead_id IN (" + ids + ")");
+  };
+  EXPECT_EQ(reps_of("'D0', 'D3'"), 1);
+  EXPECT_EQ(reps_of("'D6', 'D9'"), 1);
+  EXPECT_EQ(reps_of("'D0', 'D6'"), 2);
+}
+
+// The writer's connection is cut while routes are being committed: the
+// routes whose outcome is unknown are answered UNAVAILABLE, and a retry of
+// each gets the stored decision or makes the only one.
+TEST(PgStoreTest, ACommitWithAnUnknownOutcomeIsUnavailableAndRetriesDecideOnce) {
+  auto uri = PgCluster::Shared().NewDatabase("unknown_outcome");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  auto table = Table(R"pb(
+    reps { id: "a" capacity: 100000 }
+    reps { id: "b" capacity: 100000 }
+    teams { id: "t" members: [ "a", "b" ] }
+    rules { id: "all" target { team: "t" } }
+  )pb");
+  auto store = OpenReplica(*uri);
+  const absl::Time now = absl::FromUnixSeconds(1795000000);
+  std::atomic<bool> stop = false;
+  std::thread cutter([&] {
+    auto admin = PgConnection::Connect(*uri);
+    ASSERT_TRUE(admin.ok());
+    while (!stop.load()) {
+      // Every leadrouterd session of this database (writer, readers,
+      // listener), as a network cut would.
+      admin->Query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                   "WHERE application_name = 'leadrouterd' AND "
+                   "datname = current_database()")
+          .IgnoreError();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  constexpr int kThreads = 8, kLeads = 60;
+  std::mutex mu;
+  std::map<std::string, std::vector<RouteOutcome>> answers;
+  std::atomic<int> unavailable = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kLeads; ++i) {
+        const std::string id = absl::StrCat("U", t, "-", i);
+        // Retry until answered (bounded).
+        for (int attempt = 0; attempt < 200; ++attempt) {
+          auto o = RouteNow(*store, table, MakeLead(id), now);
+          if (o.ok()) {
+            std::lock_guard lock(mu);
+            answers[id].push_back(*o);
+            break;
+          }
+          ASSERT_EQ(o.status().code(), absl::StatusCode::kUnavailable)
+              << o.status();
+          ++unavailable;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  stop = true;
+  cutter.join();
+  EXPECT_GT(unavailable.load(), 0);  // the cuts did land
+  ASSERT_EQ(answers.size(), static_cast<size_t>(kThreads * kLeads));
+  EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM assignments"),
+            kThreads * kLeads);
+  // One decision each: the answer is what is stored, the load is a recount.
+  auto db = PgConnection::Connect(*uri);
+  ASSERT_TRUE(db.ok());
+  auto rows = db->Query("SELECT lead_id, rep_id FROM assignments");
+  ASSERT_TRUE(rows.ok());
+  for (int i = 0; i < rows->rows(); ++i) {
+    EXPECT_EQ(answers[rows->Bytes(i, 0)].back().assignment.rep_id(),
+              rows->Bytes(i, 1));
+  }
+  EXPECT_EQ(QueryInt(*uri,
+                     "SELECT count(*) FROM (SELECT rep_id, count(*) AS n FROM "
+                     "assignments GROUP BY rep_id) r JOIN rep_load l USING "
+                     "(rep_id) WHERE r.n <> l.open_count"),
+            0);
+  EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM events"), kThreads * kLeads);
+  store->Close();
 }
 
 }  // namespace
