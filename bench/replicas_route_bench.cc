@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "bench/route_load.h"
 #include "grpcpp/grpcpp.h"
 #include "leadrouter/v1/lead_router.grpc.pb.h"
 #include "tests/server/daemon_process.h"
@@ -33,17 +34,6 @@ namespace {
 
 using testing::DaemonProcess;
 
-constexpr char kConfig[] = R"(
-reps:
-  - { id: r1, capacity: 100000 }
-  - { id: r2, capacity: 100000 }
-  - { id: r3, capacity: 100000 }
-  - { id: r4, capacity: 100000 }
-teams:
-  - { id: all, members: [r1, r2, r3, r4] }
-rules:
-  - { id: all, target: { team: all } }
-)";
 
 struct Target {
   std::vector<std::unique_ptr<DaemonProcess>> daemons;
@@ -52,7 +42,6 @@ struct Target {
 Target* sqlite_node = nullptr;
 Target* pg_one = nullptr;
 Target* pg_three = nullptr;
-std::atomic<int64_t> next_id = 0;
 
 // Sum and count of the commit batch-size histogram over the target's
 // servers.
@@ -75,32 +64,9 @@ std::pair<double, double> BatchTotals(const Target& t) {
 void Route(benchmark::State& state, Target* target) {
   auto stub = v1::LeadRouter::NewStub(
       target->channels[state.thread_index() % target->channels.size()]);
-  std::vector<double> micros;
-  micros.reserve(1 << 16);
-  v1::RouteLeadRequest request;
-  request.mutable_lead()->set_country_code("DE");
-  request.mutable_lead()->set_stage(v1::STAGE_SQL);
-  request.mutable_lead()->set_score(50);
   std::pair<double, double> before;
   if (state.thread_index() == 0) before = BatchTotals(*target);
-  for (auto _ : state) {
-    request.mutable_lead()->set_id("B-" +
-                                   std::to_string(next_id.fetch_add(1)));
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
-    v1::RouteLeadResponse response;
-    const auto start = std::chrono::steady_clock::now();
-    grpc::Status s = stub->RouteLead(&context, request, &response);
-    micros.push_back(std::chrono::duration<double, std::micro>(
-                         std::chrono::steady_clock::now() - start)
-                         .count());
-    if (!s.ok()) {
-      state.SkipWithError(s.error_message().c_str());
-      break;
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
+  bench::RouteInALoop(state, *stub, [](grpc::ClientContext&) {});
   if (state.thread_index() == 0) {
     // Other threads may still finish their last call: close enough for a
     // mean over thousands of commits.
@@ -109,16 +75,6 @@ void Route(benchmark::State& state, Target* target) {
     state.counters["batch"] =
         commits > 0 ? (after.first - before.first) / commits : 0;
   }
-  if (micros.empty()) return;
-  std::sort(micros.begin(), micros.end());
-  auto at = [&](double q) {
-    return micros[std::min(micros.size() - 1,
-                           static_cast<size_t>(q * micros.size()))];
-  };
-  state.counters["p50_us"] =
-      benchmark::Counter(at(0.50), benchmark::Counter::kAvgThreads);
-  state.counters["p99_us"] =
-      benchmark::Counter(at(0.99), benchmark::Counter::kAvgThreads);
 }
 
 void BM_RouteSqliteNode(benchmark::State& s) { Route(s, sqlite_node); }
@@ -153,7 +109,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   using namespace leadrouter;
   const std::string dir = testing::MakeTempDir("replicas_route_bench");
-  testing::WriteFile(dir + "/routing.yaml", kConfig);
+  testing::WriteFile(dir + "/routing.yaml", bench::kOpenTeamConfig);
   auto cluster = server::PgCluster::Start();
   if (!cluster.ok()) {
     std::fprintf(stderr, "%s\n", std::string(cluster.status().message()).c_str());

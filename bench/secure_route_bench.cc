@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "bench/route_load.h"
 #include "grpcpp/grpcpp.h"
 #include "leadrouter/v1/lead_router.grpc.pb.h"
 #include "server/auth/authorizer.h"
@@ -30,17 +31,6 @@ namespace {
 
 using testing::DaemonProcess;
 
-constexpr char kConfig[] = R"(
-reps:
-  - { id: r1, capacity: 100000 }
-  - { id: r2, capacity: 100000 }
-  - { id: r3, capacity: 100000 }
-  - { id: r4, capacity: 100000 }
-teams:
-  - { id: all, members: [r1, r2, r3, r4] }
-rules:
-  - { id: all, target: { team: all } }
-)";
 constexpr char kToken[] = "bench-router-token-7c1e5a92f04b";
 
 struct Servers {
@@ -48,44 +38,15 @@ struct Servers {
   std::shared_ptr<grpc::Channel> plain_channel, secure_channel;
 };
 Servers* servers = nullptr;
-std::atomic<int64_t> next_id = 0;
 
 void Route(benchmark::State& state, bool secure) {
   auto stub = v1::LeadRouter::NewStub(secure ? servers->secure_channel
                                              : servers->plain_channel);
-  std::vector<double> micros;
-  micros.reserve(1 << 16);
-  v1::RouteLeadRequest request;
-  request.mutable_lead()->set_country_code("DE");
-  request.mutable_lead()->set_stage(v1::STAGE_SQL);
-  request.mutable_lead()->set_score(50);
-  for (auto _ : state) {
-    request.mutable_lead()->set_id(
-        "B-" + std::to_string(next_id.fetch_add(1)));
-    grpc::ClientContext context;
-    if (secure) context.AddMetadata("authorization", std::string("Bearer ") + kToken);
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
-    v1::RouteLeadResponse response;
-    const auto start = std::chrono::steady_clock::now();
-    grpc::Status s = stub->RouteLead(&context, request, &response);
-    micros.push_back(std::chrono::duration<double, std::micro>(
-                         std::chrono::steady_clock::now() - start)
-                         .count());
-    if (!s.ok()) {
-      state.SkipWithError(s.error_message().c_str());
-      break;
+  bench::RouteInALoop(state, *stub, [secure](grpc::ClientContext& context) {
+    if (secure) {
+      context.AddMetadata("authorization", std::string("Bearer ") + kToken);
     }
-  }
-  state.SetItemsProcessed(state.iterations());
-  if (micros.empty()) return;
-  std::sort(micros.begin(), micros.end());
-  auto at = [&](double q) {
-    return micros[std::min(micros.size() - 1,
-                           static_cast<size_t>(q * micros.size()))];
-  };
-  state.counters["p50_us"] = benchmark::Counter(at(0.50), benchmark::Counter::kAvgThreads);
-  state.counters["p99_us"] = benchmark::Counter(at(0.99), benchmark::Counter::kAvgThreads);
+  });
 }
 
 void BM_RoutePlaintextNoAuth(benchmark::State& state) { Route(state, false); }
@@ -107,7 +68,7 @@ int main(int argc, char** argv) {
   using namespace leadrouter;
   const std::string dir = testing::MakeTempDir("secure_route_bench");
   const testing::TestCerts certs = testing::TestCerts::Make(dir);
-  testing::WriteFile(dir + "/routing.yaml", kConfig);
+  testing::WriteFile(dir + "/routing.yaml", bench::kOpenTeamConfig);
   testing::WriteFile(dir + "/auth.yaml",
                      "principals:\n  - name: bench\n    token_sha256: " +
                          server::TokenDigestHex(kToken) +
