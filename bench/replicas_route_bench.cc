@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "benchmark/benchmark.h"
 #include "bench/route_load.h"
+#include "benchmark/benchmark.h"
 #include "grpcpp/grpcpp.h"
 #include "leadrouter/v1/lead_router.grpc.pb.h"
 #include "tests/server/daemon_process.h"
@@ -33,7 +33,6 @@ namespace leadrouter {
 namespace {
 
 using testing::DaemonProcess;
-
 
 struct Target {
   std::vector<std::unique_ptr<DaemonProcess>> daemons;
@@ -83,10 +82,16 @@ void BM_RoutePostgresThreeReplicas(benchmark::State& s) { Route(s, pg_three); }
 
 BENCHMARK(BM_RouteSqliteNode)->Threads(16)->UseRealTime()->MinTime(3);
 BENCHMARK(BM_RoutePostgresOneReplica)->Threads(16)->UseRealTime()->MinTime(3);
-BENCHMARK(BM_RoutePostgresThreeReplicas)->Threads(16)->UseRealTime()->MinTime(3);
+BENCHMARK(BM_RoutePostgresThreeReplicas)
+    ->Threads(16)
+    ->UseRealTime()
+    ->MinTime(3);
 BENCHMARK(BM_RouteSqliteNode)->Threads(64)->UseRealTime()->MinTime(3);
 BENCHMARK(BM_RoutePostgresOneReplica)->Threads(64)->UseRealTime()->MinTime(3);
-BENCHMARK(BM_RoutePostgresThreeReplicas)->Threads(64)->UseRealTime()->MinTime(3);
+BENCHMARK(BM_RoutePostgresThreeReplicas)
+    ->Threads(64)
+    ->UseRealTime()
+    ->MinTime(3);
 
 bool Add(Target& t, const std::string& config, const std::string& data_dir,
          std::vector<std::string> flags) {
@@ -112,7 +117,8 @@ int main(int argc, char** argv) {
   testing::WriteFile(dir + "/routing.yaml", bench::kOpenTeamConfig);
   auto cluster = server::PgCluster::Start();
   if (!cluster.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(cluster.status().message()).c_str());
+    std::fprintf(stderr, "%s\n",
+                 std::string(cluster.status().message()).c_str());
     return 1;
   }
   auto one = (*cluster)->NewDatabase("bench_one");

@@ -48,8 +48,7 @@ inline void RouteInALoop(
   request.mutable_lead()->set_stage(v1::STAGE_SQL);
   request.mutable_lead()->set_score(50);
   for (auto _ : state) {
-    request.mutable_lead()->set_id("B-" +
-                                   std::to_string(next_id.fetch_add(1)));
+    request.mutable_lead()->set_id("B-" + std::to_string(next_id.fetch_add(1)));
     grpc::ClientContext context;
     prepare(context);
     context.set_deadline(std::chrono::system_clock::now() +

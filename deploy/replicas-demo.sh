@@ -2,8 +2,9 @@
 # Several replicas on one machine: starts a throwaway PostgreSQL 15 (in a
 # temporary directory, on 127.0.0.1, as the `postgres` user when run as
 # root, since PostgreSQL refuses root), three leadrouterd replicas on it
-# (gRPC ports 50061-50063) with the example config, and routes one lead
-# through each with leadctl; then serves until Ctrl-C, and removes it all.
+# (free ports on 127.0.0.1, printed) with the example config, and routes
+# one lead through each with leadctl; then serves until Ctrl-C, and removes
+# it all.
 #   deploy/replicas-demo.sh            # after building (see README)
 #   deploy/replicas-demo.sh --once     # route, then stop (used by the tests)
 set -euo pipefail
@@ -17,7 +18,6 @@ if [ "$(id -u)" -eq 0 ]; then
   chown postgres: "$work"
   as_pg=(runuser -u postgres --)
 fi
-port=${PGPORT_DEMO:-55432}
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -29,35 +29,48 @@ trap cleanup EXIT
 
 "${as_pg[@]}" "$bin/initdb" -D "$work/pg" -U leadrouter -A trust --no-locale \
   -E UTF8 >/dev/null
-"${as_pg[@]}" "$bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
-  -o "-p $port -k $work -c listen_addresses=127.0.0.1" start >/dev/null
+# The first port from 55432 on that nothing listens on (and that PostgreSQL
+# then gets: another program may take it meanwhile, so try a few).
+started=""
+for port in $(seq 55432 55531); do
+  (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+  if "${as_pg[@]}" "$bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
+       -o "-p $port -k $work -c listen_addresses=127.0.0.1" start >/dev/null; then
+    started=yes
+    break
+  fi
+done
+[ -n "$started" ] || { cat "$work/pg.log"; exit 1; }
 store="postgresql://leadrouter@127.0.0.1:$port/postgres"
 echo "PostgreSQL on 127.0.0.1:$port; store: $store"
 
+address=()
 for i in 1 2 3; do
   "$build/server/leadrouterd" --config=deploy/config/example.yaml \
-    --store="$store" --listen=127.0.0.1:5006$i --metrics_listen= \
+    --store="$store" --listen=127.0.0.1:0 --metrics_listen= \
     2>"$work/leadrouterd-$i.log" &
   pids+=($!)
 done
 for i in 1 2 3; do
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     grep -q '"event":"serving"' "$work/leadrouterd-$i.log" && break
     sleep 0.1
   done
-  grep -q '"event":"serving"' "$work/leadrouterd-$i.log" || {
+  line=$(grep '"event":"serving"' "$work/leadrouterd-$i.log") || {
     cat "$work/leadrouterd-$i.log"; exit 1; }
+  address[$i]=$(sed -E 's/.*"address":"([^"]+)".*/\1/' <<<"$line")
 done
 
 for i in 1 2 3; do
-  echo "--- replica $i (127.0.0.1:5006$i)"
-  "$build/client/leadctl" --server=127.0.0.1:5006$i route --id="demo-lead-$i" \
+  echo "--- replica $i (${address[$i]})"
+  "$build/client/leadctl" --server="${address[$i]}" route --id="demo-lead-$i" \
     --country=DE --postal=80331 --products=insights --score=85 --stage=sql \
     --email="buyer@acme-$i.example.com"
 done
 echo "--- the lead of replica 1, read through replica 3"
-"$build/client/leadctl" --server=127.0.0.1:50063 get demo-lead-1
+"$build/client/leadctl" --server="${address[3]}" get demo-lead-1
 
 if [ "$once" = "--once" ]; then exit 0; fi
-echo "Three replicas serve on 127.0.0.1:50061-50063. Ctrl-C stops them."
+echo "Three replicas serve on ${address[1]}, ${address[2]} and ${address[3]}."
+echo "Ctrl-C stops them and PostgreSQL, and removes $work."
 wait

@@ -19,6 +19,15 @@ absl::Status CheckIds(const std::string& rep_id, const std::string& team_id) {
   if (team_id.size() > 64) {
     return absl::InvalidArgumentError("team_id: is longer than 64 bytes");
   }
+  // Config ids are letters, digits, '.', '-', '_': nothing else can match.
+  if (!IsPrintableId(rep_id)) {
+    return absl::InvalidArgumentError(
+        "rep_id: must be printable ASCII without spaces");
+  }
+  if (!IsPrintableId(team_id)) {
+    return absl::InvalidArgumentError(
+        "team_id: must be printable ASCII without spaces");
+  }
   return absl::OkStatus();
 }
 

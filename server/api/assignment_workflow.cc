@@ -23,10 +23,22 @@ absl::StatusOr<std::optional<LeadChange>> Changed(
 
 }  // namespace
 
+bool IsPrintableId(const std::string& id) {
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 absl::Status CheckLeadId(const std::string& lead_id) {
   if (lead_id.empty()) return absl::InvalidArgumentError("lead_id: is required");
   if (lead_id.size() > routing::kMaxLeadIdBytes) {
     return absl::InvalidArgumentError("lead_id: is longer than 128 bytes");
+  }
+  // As RouteLead requires of lead ids: no other id can be stored.
+  if (!IsPrintableId(lead_id)) {
+    return absl::InvalidArgumentError(
+        "lead_id: must be printable ASCII without spaces");
   }
   return absl::OkStatus();
 }

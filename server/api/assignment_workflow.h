@@ -66,7 +66,11 @@ class AssignmentWorkflow {
   Metrics* metrics_;
 };
 
-// INVALID_ARGUMENT naming `lead_id` unless it is 1 to 128 bytes.
+// Printable ASCII without spaces, as lead ids and config ids are.
+bool IsPrintableId(const std::string& id);
+
+// INVALID_ARGUMENT naming `lead_id` unless it is 1 to 128 bytes of
+// printable ASCII without spaces (as RouteLead requires of lead ids).
 absl::Status CheckLeadId(const std::string& lead_id);
 
 }  // namespace leadrouter::server

@@ -404,9 +404,8 @@ absl::Status PgBatch::RunOp(PgStore::Op& op) {
     }
     case Kind::kExpire: {
       absl::StatusOr<PgResult> due = Read(
-          "due", PgParams()
-                     .Int(absl::ToUnixMicros(op.now))
-                     .Int(kMaxExpiriesPerPass));
+          "due",
+          PgParams().Int(absl::ToUnixMicros(op.now)).Int(kMaxExpiriesPerPass));
       if (!due.ok()) return due.status();
       absl::StatusOr<std::vector<std::string>> ids = Remember(*due);
       if (!ids.ok()) return ids.status();
@@ -500,10 +499,9 @@ absl::Status PgStore::ConnectWriter() {
   if (!db.ok()) return db.status();
   // An answer means the commit is on disk (whatever the server's default);
   // a replica that hangs inside a transaction gives the routing lock back.
-  if (auto s = db->Exec(
-          "SET synchronous_commit = on; "
-          "SET idle_in_transaction_session_timeout = '30s'; "
-          "SET lock_timeout = '30s'");
+  if (auto s = db->Exec("SET synchronous_commit = on; "
+                        "SET idle_in_transaction_session_timeout = '30s'; "
+                        "SET lock_timeout = '30s'");
       !s.ok()) {
     return s;
   }
@@ -556,8 +554,8 @@ void PgStore::WriterLoop() {
     }
     if (options_.on_commit) {
       options_.on_commit(
-          committed,
-          absl::FromChrono(std::chrono::steady_clock::now() - start), changes);
+          committed, absl::FromChrono(std::chrono::steady_clock::now() - start),
+          changes);
     }
     if (committed.ok()) {
       commits_.fetch_add(1, std::memory_order_relaxed);

@@ -47,12 +47,13 @@ bool Ok(PGresult* r) {
 }  // namespace
 
 absl::Status PgError(PGconn* conn, PGresult* result, std::string_view what) {
-  const char* state =
-      result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message =
-      result != nullptr ? PQresultErrorMessage(result) : "";
+  const char* state = result != nullptr
+                          ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
+                          : nullptr;
+  std::string message = result != nullptr ? PQresultErrorMessage(result) : "";
   if (message.empty() && conn != nullptr) message = PQerrorMessage(conn);
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+  while (!message.empty() &&
+         (message.back() == '\n' || message.back() == ' ')) {
     message.pop_back();
   }
   message = absl::StrCat("postgresql: ", std::string(what), ": ", message);
@@ -63,16 +64,20 @@ absl::Status PgError(PGconn* conn, PGresult* result, std::string_view what) {
       absl::StartsWith(sqlstate, "53") ||  // insufficient resources
       absl::StartsWith(sqlstate, "57") ||  // operator intervention, shutdown
       sqlstate == "40001" || sqlstate == "40P01" ||  // serialization, deadlock
-      sqlstate == "55P03") {  // lock not available
+      sqlstate == "55P03") {                         // lock not available
     return absl::UnavailableError(message);
   }
   if (absl::StartsWith(sqlstate, "23")) {  // integrity constraint violation
     return absl::AbortedError(message);
   }
+  if (sqlstate == "22021") {  // not valid UTF-8: the caller's value
+    return absl::InvalidArgumentError(message);
+  }
   return absl::InternalError(absl::StrCat(message, " [", sqlstate, "]"));
 }
 
 PgParams& PgParams::Text(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) valid_ = false;
   values_.emplace_back(text);
   null_.push_back(false);
   lengths_.push_back(0);
@@ -156,13 +161,19 @@ int64_t PgResult::Affected() const {
   return n == nullptr || *n == '\0' ? 0 : std::strtoll(n, nullptr, 10);
 }
 
-absl::StatusOr<PgConnection> PgConnection::Connect(const std::string& conninfo) {
+absl::StatusOr<PgConnection> PgConnection::Connect(
+    const std::string& conninfo) {
   // Defaults first; what `conninfo` says wins (expand_dbname).
-  const char* keys[] = {"connect_timeout", "application_name", "keepalives",
-                        "keepalives_idle", "keepalives_interval",
-                        "keepalives_count", "dbname", nullptr};
-  const char* values[] = {"5", "leadrouterd", "1", "10", "5", "3",
-                          conninfo.c_str(), nullptr};
+  const char* keys[] = {"connect_timeout",
+                        "application_name",
+                        "keepalives",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "dbname",
+                        nullptr};
+  const char* values[] = {"5", "leadrouterd",    "1",    "10", "5",
+                          "3", conninfo.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   PgConnection db(conn);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
@@ -170,7 +181,8 @@ absl::StatusOr<PgConnection> PgConnection::Connect(const std::string& conninfo) 
     return PgError(conn, nullptr, "connect");
   }
   // Notices (e.g. "relation already exists, skipping") are not errors.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return db;
 }
 
@@ -187,6 +199,11 @@ PgConnection::~PgConnection() { PQfinish(conn_); }
 
 bool PgConnection::ok() const {
   return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK;
+}
+
+bool PgConnection::idle() const {
+  return ok() && PQtransactionStatus(conn_) == PQTRANS_IDLE &&
+         PQpipelineStatus(conn_) == PQ_PIPELINE_OFF;
 }
 
 int PgConnection::socket() const { return PQsocket(conn_); }
@@ -214,8 +231,18 @@ absl::Status PgConnection::Exec(const std::string& sql) {
   return Checked(conn_, PQexec(conn_, sql.c_str()), Head(sql)).status();
 }
 
+namespace {
+
+absl::Status NulRefused() {
+  return absl::InvalidArgumentError(
+      "a text value holds a NUL byte, which no stored value does");
+}
+
+}  // namespace
+
 absl::StatusOr<PgResult> PgConnection::Query(const std::string& sql,
                                              const PgParams& params) {
+  if (!params.valid()) return NulRefused();
   const std::vector<const char*> values = params.Values();
   return Checked(conn_,
                  PQexecParams(conn_, sql.c_str(), params.size(), nullptr,
@@ -233,12 +260,13 @@ absl::Status PgConnection::Prepare(const std::string& name,
 
 absl::StatusOr<PgResult> PgConnection::Run(const std::string& name,
                                            const PgParams& params) {
+  if (!params.valid()) return NulRefused();
   const std::vector<const char*> values = params.Values();
-  return Checked(conn_,
-                 PQexecPrepared(conn_, name.c_str(), params.size(),
-                                values.data(), params.Lengths().data(),
-                                params.Formats().data(), 1),
-                 name);
+  return Checked(
+      conn_,
+      PQexecPrepared(conn_, name.c_str(), params.size(), values.data(),
+                     params.Lengths().data(), params.Formats().data(), 1),
+      name);
 }
 
 absl::StatusOr<std::vector<std::string>> PgConnection::Notifications() {
@@ -266,10 +294,14 @@ PgPipeline::~PgPipeline() {
 
 void PgPipeline::Send(const std::string& name, const PgParams& params) {
   if (!error_.ok()) return;
+  if (!params.valid()) {
+    error_ = NulRefused();
+    return;
+  }
   const std::vector<const char*> values = params.Values();
-  if (PQsendQueryPrepared(db_.raw(), name.c_str(), params.size(),
-                          values.data(), params.Lengths().data(),
-                          params.Formats().data(), 1) != 1) {
+  if (PQsendQueryPrepared(db_.raw(), name.c_str(), params.size(), values.data(),
+                          params.Lengths().data(), params.Formats().data(),
+                          1) != 1) {
     error_ = PgError(db_.raw(), nullptr, name);
     return;
   }
@@ -278,6 +310,10 @@ void PgPipeline::Send(const std::string& name, const PgParams& params) {
 
 void PgPipeline::SendSql(const std::string& sql, const PgParams& params) {
   if (!error_.ok()) return;
+  if (!params.valid()) {
+    error_ = NulRefused();
+    return;
+  }
   const std::vector<const char*> values = params.Values();
   if (PQsendQueryParams(db_.raw(), sql.c_str(), params.size(), nullptr,
                         values.data(), params.Lengths().data(),
@@ -297,7 +333,10 @@ absl::StatusOr<std::vector<PgResult>> PgPipeline::Sync() {
     // What was sent before the failed send still needs reading.
     if (expected > 0 && PQstatus(conn) == CONNECTION_OK &&
         PQpipelineSync(conn) == 1) {
-      while (PGresult* r = PQgetResult(conn)) {
+      // Each statement's results end with a null; the sync result ends all.
+      while (PQstatus(conn) == CONNECTION_OK) {
+        PGresult* r = PQgetResult(conn);
+        if (r == nullptr) continue;
         const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
         PQclear(r);
         if (sync) break;

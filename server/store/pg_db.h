@@ -7,9 +7,8 @@
 // come back binary.
 //
 //   absl::StatusOr<PgConnection> db = PgConnection::Connect(uri);
-//   RETURN_IF_ERROR(db->Prepare("get", "SELECT assignment FROM a WHERE id = $1"));
-//   PgPipeline p(*db);
-//   p.Send("get", PgParams().Text(lead_id));
+//   RETURN_IF_ERROR(db->Prepare("get", "SELECT assignment FROM a WHERE id =
+//   $1")); PgPipeline p(*db); p.Send("get", PgParams().Text(lead_id));
 //   absl::StatusOr<std::vector<PgResult>> results = p.Sync();
 #ifndef LEADROUTER_SERVER_STORE_PG_DB_H_
 #define LEADROUTER_SERVER_STORE_PG_DB_H_
@@ -39,6 +38,9 @@ class PgParams {
   PgParams& TextArray(const std::vector<std::string>& values);
 
   int size() const { return static_cast<int>(values_.size()); }
+  // False when a text value holds a NUL byte, which libpq would cut off
+  // there (so "a\0b" would be sent as "a"): such parameters are refused.
+  bool valid() const { return valid_; }
   // Pointers into this object: valid while it lives unchanged.
   std::vector<const char*> Values() const;
   const std::vector<int>& Lengths() const { return lengths_; }
@@ -49,6 +51,7 @@ class PgParams {
   std::vector<bool> null_;
   std::vector<int> lengths_;
   std::vector<int> formats_;
+  bool valid_ = true;
 };
 
 // One statement's result, binary format.
@@ -96,6 +99,8 @@ class PgConnection {
 
   // False once the connection is lost; make a new one.
   bool ok() const;
+  // Connected, outside any transaction and pipeline: fit for the next user.
+  bool idle() const;
   // The socket, for waiting on notifications.
   int socket() const;
   // Reads what arrived on the socket and returns the payloads of the

@@ -29,15 +29,15 @@ absl::StatusOr<int> ApplyMissing(PgConnection& db) {
       !s.ok()) {
     return s;
   }
-  absl::StatusOr<PgResult> applied =
-      db.Query("SELECT coalesce(max(version), 0)::bigint FROM schema_migrations");
+  absl::StatusOr<PgResult> applied = db.Query(
+      "SELECT coalesce(max(version), 0)::bigint FROM schema_migrations");
   if (!applied.ok()) return applied.status();
   const int64_t current = applied->Int(0, 0);
   if (current > LatestPgSchemaVersion()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the database has schema version ", current,
-        ", newer than this leadrouterd (", LatestPgSchemaVersion(),
-        "); run a newer release"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the database has schema version ", current,
+                     ", newer than this leadrouterd (", LatestPgSchemaVersion(),
+                     "); run a newer release"));
   }
   int count = 0;
   for (const Migration& m : kMigrations) {
@@ -45,16 +45,17 @@ absl::StatusOr<int> ApplyMissing(PgConnection& db) {
     if (auto s = db.Exec("BEGIN"); !s.ok()) return s;
     absl::Status s = db.Exec(m.sql);
     if (s.ok()) {
-      s = db.Query("INSERT INTO schema_migrations (version, name) "
-                   "VALUES ($1, $2)",
-                   PgParams().Int(m.version).Text(m.name))
+      s = db.Query(
+                "INSERT INTO schema_migrations (version, name) "
+                "VALUES ($1, $2)",
+                PgParams().Int(m.version).Text(m.name))
               .status();
     }
     if (s.ok()) s = db.Exec("COMMIT");
     if (!s.ok()) {
       db.Exec("ROLLBACK").IgnoreError();
-      return absl::Status(s.code(), absl::StrCat("migration ", m.name, ": ",
-                                                 s.message()));
+      return absl::Status(
+          s.code(), absl::StrCat("migration ", m.name, ": ", s.message()));
     }
     LogInfo("schema_migrated", {{"migration", m.name}});
     ++count;
@@ -77,7 +78,8 @@ absl::StatusOr<int> MigratePgSchema(PgConnection& db) {
     return s;
   }
   absl::StatusOr<int> applied = ApplyMissing(db);
-  db.Query("SELECT pg_advisory_unlock($1::bigint)", PgParams().Int(kMigrationLock))
+  db.Query("SELECT pg_advisory_unlock($1::bigint)",
+           PgParams().Int(kMigrationLock))
       .IgnoreError();
   return applied;
 }

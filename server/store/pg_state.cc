@@ -66,9 +66,7 @@ absl::Status RefreshPgState(PgConnection& db, int64_t since,
   std::vector<PgResult> results;
   {
     PgPipeline p(db);
-    auto send = [&](std::string sql) {
-      p.SendSql(sql, params);
-    };
+    auto send = [&](std::string sql) { p.SendSql(sql, params); };
     send(std::string("SELECT rep_id, open_count FROM rep_load") + where);
     send(std::string("SELECT team_id, last_rep_id FROM team_rotation") + where);
     send(std::string("SELECT team_id, rep_id, credit FROM rotation_credit") +
@@ -85,9 +83,10 @@ absl::Status RefreshPgState(PgConnection& db, int64_t since,
                  "team_id, domain FROM company_owner WHERE changed_at > $1) "
                  "AND c.open_count > 0 ORDER BY c.ord");
     if (!whole) {
-      p.SendSql("SELECT DISTINCT team_id, domain FROM company_owner WHERE "
-                "changed_at > $1",
-                params);
+      p.SendSql(
+          "SELECT DISTINCT team_id, domain FROM company_owner WHERE "
+          "changed_at > $1",
+          params);
     }
     absl::StatusOr<std::vector<PgResult>> r = p.Sync();
     if (!r.ok()) return r.status();
@@ -156,11 +155,9 @@ void SendPgStateChanges(
            PgParams().Text(c.team_id).Text(c.rep_id).Int(version));
   }
   for (const auto& c : changes.credits) {
-    p.Send("state_credit", PgParams()
-                               .Text(c.team_id)
-                               .Text(c.rep_id)
-                               .Int(c.credit)
-                               .Int(version));
+    p.Send(
+        "state_credit",
+        PgParams().Text(c.team_id).Text(c.rep_id).Int(c.credit).Int(version));
   }
   for (const auto& c : changes.daily) {
     p.Send("state_daily", PgParams()

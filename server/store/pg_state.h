@@ -33,8 +33,7 @@ absl::Status RefreshPgState(PgConnection& db, int64_t since,
 // count that grows is written with `capacity(rep)`, which the database
 // checks.
 void SendPgStateChanges(
-    PgPipeline& pipeline, const routing::StateChanges& changes,
-    int64_t version,
+    PgPipeline& pipeline, const routing::StateChanges& changes, int64_t version,
     const std::function<std::optional<int>(const std::string&)>& capacity);
 
 }  // namespace leadrouter::server

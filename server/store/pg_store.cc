@@ -156,18 +156,19 @@ void PgStore::Close() {
 }
 
 absl::StatusOr<std::optional<SharedConfig>> PgStore::LoadSharedConfig() {
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  absl::StatusOr<PgResult> row = (*db)->Query(
-      "SELECT generation, record FROM running_config WHERE id = 1");
-  if (!row.ok()) return row.status();
-  if (row->rows() == 0) return std::nullopt;
-  SharedConfig shared;
-  shared.generation = row->Int(0, 0);
-  if (!shared.record.ParseFromString(row->Bytes(0, 1))) {
-    return absl::DataLossError("the shared running config does not parse");
-  }
-  return shared;
+  return WithReader([](PgConnection& db)
+                        -> absl::StatusOr<std::optional<SharedConfig>> {
+    absl::StatusOr<PgResult> row =
+        db.Query("SELECT generation, record FROM running_config WHERE id = 1");
+    if (!row.ok()) return row.status();
+    if (row->rows() == 0) return std::nullopt;
+    SharedConfig shared;
+    shared.generation = row->Int(0, 0);
+    if (!shared.record.ParseFromString(row->Bytes(0, 1))) {
+      return absl::DataLossError("the shared running config does not parse");
+    }
+    return shared;
+  });
 }
 
 absl::StatusOr<int64_t> PgStore::PublishConfig(
@@ -178,11 +179,12 @@ absl::StatusOr<int64_t> PgStore::PublishConfig(
   {
     PgPipeline p(**db);
     p.SendSql("BEGIN");
-    p.SendSql("INSERT INTO running_config (id, generation, record) "
-              "VALUES (1, 1, $1) ON CONFLICT (id) DO UPDATE SET "
-              "generation = running_config.generation + 1, "
-              "record = excluded.record RETURNING generation",
-              PgParams().Bytes(record.SerializeAsString()));
+    p.SendSql(
+        "INSERT INTO running_config (id, generation, record) "
+        "VALUES (1, 1, $1) ON CONFLICT (id) DO UPDATE SET "
+        "generation = running_config.generation + 1, "
+        "record = excluded.record RETURNING generation",
+        PgParams().Bytes(record.SerializeAsString()));
     // Delivered at commit: listeners of every replica read it then.
     p.SendSql("SELECT pg_notify('leadrouter_changes', 'config')");
     p.SendSql("COMMIT");
@@ -217,8 +219,8 @@ void PgStore::Follow(const SharedConfig& shared) {
 }
 
 absl::Status PgStore::FollowFrom(PgConnection& db) {
-  absl::StatusOr<PgResult> row = db.Query(
-      "SELECT generation, record FROM running_config WHERE id = 1");
+  absl::StatusOr<PgResult> row =
+      db.Query("SELECT generation, record FROM running_config WHERE id = 1");
   if (!row.ok()) return row.status();
   if (row->rows() == 0) return absl::OkStatus();
   SharedConfig shared;
@@ -319,18 +321,27 @@ void PgStore::ListenerLoop() {
   }
 }
 
-absl::StatusOr<PgStore::Reader> PgStore::TakeReader() {
+absl::StatusOr<PgStore::Reader> PgStore::TakeReader(bool* pooled) {
   {
     std::lock_guard lock(readers_mu_);
     if (!idle_readers_.empty()) {
       PgConnection db = std::move(idle_readers_.back());
       idle_readers_.pop_back();
+      if (pooled != nullptr) *pooled = true;
       return Reader(this, std::move(db));
     }
   }
   absl::StatusOr<PgConnection> db = PgConnection::Connect(options_.conninfo);
   if (!db.ok()) return db.status();
   return Reader(this, *std::move(db));
+}
+
+void PgStore::DropIdleReaders() {
+  std::vector<PgConnection> dropped;
+  {
+    std::lock_guard lock(readers_mu_);
+    dropped.swap(idle_readers_);
+  }
 }
 
 void PgStore::ReturnReader(PgConnection db) {

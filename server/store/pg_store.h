@@ -27,12 +27,12 @@
 #include <cstdint>
 #include <functional>
 #include <future>
-#include <utility>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -51,8 +51,8 @@ class PgStore final : public AssignmentStore {
       std::function<std::optional<int>(const std::string& rep_id)>;
   // As SqliteStore's: told after every commit whether it worked, how long
   // it took and how many changes it held; runs on the writer thread.
-  using CommitObserver = std::function<void(
-      const absl::Status& status, absl::Duration took, int changes)>;
+  using CommitObserver = std::function<void(const absl::Status& status,
+                                            absl::Duration took, int changes)>;
   // Told when the store loses or regains the database (listener thread).
   using ReachObserver = std::function<void(bool reachable)>;
 
@@ -141,15 +141,17 @@ class PgStore final : public AssignmentStore {
   // `generation` (known to be there).
   absl::Status FollowFrom(PgConnection& db);
 
-  // A connection of the reader pool, returned to it when done (unless it
-  // broke).
+  // A connection of the reader pool, returned to it when done.
   class Reader {
    public:
     Reader(PgStore* store, PgConnection db)
         : store_(store), db_(std::move(db)) {}
     Reader(Reader&& other) noexcept = default;
     ~Reader() {
-      if (db_.has_value() && db_->ok()) store_->ReturnReader(*std::move(db_));
+      // One that broke, or was left inside a transaction, is dropped.
+      if (db_.has_value() && db_->idle()) {
+        store_->ReturnReader(*std::move(db_));
+      }
     }
     PgConnection& operator*() { return *db_; }
     PgConnection* operator->() { return &*db_; }
@@ -171,9 +173,28 @@ class PgStore final : public AssignmentStore {
   absl::Status LoadWholeState();
   void WriterLoop();
   void ListenerLoop();
-  // A reader connection (made if none is free), or UNAVAILABLE.
-  absl::StatusOr<Reader> TakeReader();
+  // A reader connection (made if none is free), or UNAVAILABLE. `pooled`
+  // (optional) tells whether it had been used before.
+  absl::StatusOr<Reader> TakeReader(bool* pooled = nullptr);
   void ReturnReader(PgConnection db);
+  // Closes the idle readers (after one was found broken: the database
+  // restarted, and the others were made before that too).
+  void DropIdleReaders();
+
+  // Runs `read(connection)` on a reader. When a pooled connection turns out
+  // to have broken since its last use, runs it once more on a new one, so a
+  // database restart costs no caller an error. Only for what may run twice.
+  template <typename Read>
+  auto WithReader(Read read) -> decltype(read(std::declval<PgConnection&>())) {
+    for (int attempt = 0;; ++attempt) {
+      bool pooled = false;
+      absl::StatusOr<Reader> db = TakeReader(&pooled);
+      if (!db.ok()) return db.status();
+      auto result = read(**db);
+      if (result.ok() || !pooled || attempt > 0 || (*db)->ok()) return result;
+      DropIdleReaders();
+    }
+  }
 
   Options options_;
 

@@ -16,36 +16,36 @@ using leadrouter::v1::AuditEvent;
 using leadrouter::v1::GetConfigResponse;
 
 absl::StatusOr<Assignment> PgStore::Get(const std::string& lead_id) {
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  std::vector<PgResult> results;
-  {
-    // One snapshot, so the history matches the assignment.
-    PgPipeline p(**db);
-    p.SendSql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    p.SendSql("SELECT assignment FROM assignments WHERE lead_id = $1",
-              PgParams().Text(lead_id));
-    p.SendSql("SELECT seq, event FROM events WHERE lead_id = $1 ORDER BY seq",
-              PgParams().Text(lead_id));
-    p.SendSql("COMMIT");
-    absl::StatusOr<std::vector<PgResult>> r = p.Sync();
-    if (!r.ok()) return r.status();
-    results = *std::move(r);
-  }
-  if (results[1].rows() == 0) {
-    return absl::NotFoundError(
-        absl::StrCat("lead_id: no assignment for lead \"", lead_id, "\""));
-  }
-  absl::StatusOr<Assignment> a = ParseAssignment(results[1].Bytes(0, 0));
-  if (!a.ok()) return a.status();
-  const PgResult& history = results[2];
-  for (int i = 0; i < history.rows(); ++i) {
-    absl::StatusOr<AssignmentEvent> e =
-        ParseEvent(history.Int(i, 0), history.Bytes(i, 1));
-    if (!e.ok()) return e.status();
-    *a->add_history() = *std::move(e);
-  }
-  return a;
+  return WithReader([&](PgConnection& conn) -> absl::StatusOr<Assignment> {
+    std::vector<PgResult> results;
+    {
+      // One snapshot, so the history matches the assignment.
+      PgPipeline p(conn);
+      p.SendSql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      p.SendSql("SELECT assignment FROM assignments WHERE lead_id = $1",
+                PgParams().Text(lead_id));
+      p.SendSql("SELECT seq, event FROM events WHERE lead_id = $1 ORDER BY seq",
+                PgParams().Text(lead_id));
+      p.SendSql("COMMIT");
+      absl::StatusOr<std::vector<PgResult>> r = p.Sync();
+      if (!r.ok()) return r.status();
+      results = *std::move(r);
+    }
+    if (results[1].rows() == 0) {
+      return absl::NotFoundError(
+          absl::StrCat("lead_id: no assignment for lead \"", lead_id, "\""));
+    }
+    absl::StatusOr<Assignment> a = ParseAssignment(results[1].Bytes(0, 0));
+    if (!a.ok()) return a.status();
+    const PgResult& history = results[2];
+    for (int i = 0; i < history.rows(); ++i) {
+      absl::StatusOr<AssignmentEvent> e =
+          ParseEvent(history.Int(i, 0), history.Bytes(i, 1));
+      if (!e.ok()) return e.status();
+      *a->add_history() = *std::move(e);
+    }
+    return a;
+  });
 }
 
 absl::StatusOr<AssignmentPage> PgStore::List(const AssignmentQuery& query) {
@@ -78,22 +78,22 @@ absl::StatusOr<AssignmentPage> PgStore::List(const AssignmentQuery& query) {
   absl::StrAppend(&sql, " ORDER BY position LIMIT $", ++n);
   params.Int(query.limit + 1);
 
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  absl::StatusOr<PgResult> rows = (*db)->Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  AssignmentPage page;
-  for (int i = 0; i < rows->rows(); ++i) {
-    if (static_cast<int>(page.assignments.size()) == query.limit) {
-      page.more = true;
-      break;
+  return WithReader([&](PgConnection& conn) -> absl::StatusOr<AssignmentPage> {
+    absl::StatusOr<PgResult> rows = conn.Query(sql, params);
+    if (!rows.ok()) return rows.status();
+    AssignmentPage page;
+    for (int i = 0; i < rows->rows(); ++i) {
+      if (static_cast<int>(page.assignments.size()) == query.limit) {
+        page.more = true;
+        break;
+      }
+      absl::StatusOr<Assignment> a = ParseAssignment(rows->Bytes(i, 1));
+      if (!a.ok()) return a.status();
+      page.last_position = rows->Int(i, 0);
+      page.assignments.push_back(*std::move(a));
     }
-    absl::StatusOr<Assignment> a = ParseAssignment(rows->Bytes(i, 1));
-    if (!a.ok()) return a.status();
-    page.last_position = rows->Int(i, 0);
-    page.assignments.push_back(*std::move(a));
-  }
-  return page;
+    return page;
+  });
 }
 
 absl::StatusOr<std::vector<AssignmentEvent>> PgStore::Events(
@@ -115,75 +115,80 @@ absl::StatusOr<std::vector<AssignmentEvent>> PgStore::Events(
   absl::StrAppend(&sql, " ORDER BY seq LIMIT $", ++n);
   params.Int(query.limit);
 
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  absl::StatusOr<PgResult> rows = (*db)->Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  std::vector<AssignmentEvent> events;
-  events.reserve(rows->rows());
-  for (int i = 0; i < rows->rows(); ++i) {
-    absl::StatusOr<AssignmentEvent> e =
-        ParseEvent(rows->Int(i, 0), rows->Bytes(i, 1));
-    if (!e.ok()) return e.status();
-    events.push_back(*std::move(e));
-  }
-  return events;
+  return WithReader(
+      [&](PgConnection& conn) -> absl::StatusOr<std::vector<AssignmentEvent>> {
+        absl::StatusOr<PgResult> rows = conn.Query(sql, params);
+        if (!rows.ok()) return rows.status();
+        std::vector<AssignmentEvent> events;
+        events.reserve(rows->rows());
+        for (int i = 0; i < rows->rows(); ++i) {
+          absl::StatusOr<AssignmentEvent> e =
+              ParseEvent(rows->Int(i, 0), rows->Bytes(i, 1));
+          if (!e.ok()) return e.status();
+          events.push_back(*std::move(e));
+        }
+        return events;
+      });
 }
 
 absl::StatusOr<std::vector<QueueDepth>> PgStore::Queues() {
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  absl::StatusOr<PgResult> rows = (*db)->Query(
-      "SELECT queue, count(*), min(routed_at_us) FROM assignments "
-      "WHERE state = 2 GROUP BY queue ORDER BY queue");
-  if (!rows.ok()) return rows.status();
-  std::vector<QueueDepth> depths;
-  for (int i = 0; i < rows->rows(); ++i) {
-    QueueDepth d;
-    d.queue = rows->Bytes(i, 0);
-    if (d.queue.starts_with("team/")) d.team_id = d.queue.substr(5);
-    d.depth = rows->Int(i, 1);
-    d.oldest_queued_at_us = rows->Int(i, 2);
-    depths.push_back(std::move(d));
-  }
-  return depths;
+  return WithReader(
+      [&](PgConnection& conn) -> absl::StatusOr<std::vector<QueueDepth>> {
+        absl::StatusOr<PgResult> rows = conn.Query(
+            "SELECT queue, count(*), min(routed_at_us) FROM assignments "
+            "WHERE state = 2 GROUP BY queue ORDER BY queue");
+        if (!rows.ok()) return rows.status();
+        std::vector<QueueDepth> depths;
+        for (int i = 0; i < rows->rows(); ++i) {
+          QueueDepth d;
+          d.queue = rows->Bytes(i, 0);
+          if (d.queue.starts_with("team/")) d.team_id = d.queue.substr(5);
+          d.depth = rows->Int(i, 1);
+          d.oldest_queued_at_us = rows->Int(i, 2);
+          depths.push_back(std::move(d));
+        }
+        return depths;
+      });
 }
 
 absl::StatusOr<std::vector<leadrouter::v1::RepOverride>>
 PgStore::RepOverrides() {
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  absl::StatusOr<PgResult> rows =
-      (*db)->Query("SELECT override FROM rep_override ORDER BY rep_id");
-  if (!rows.ok()) return rows.status();
-  std::vector<leadrouter::v1::RepOverride> overrides;
-  for (int i = 0; i < rows->rows(); ++i) {
-    if (!overrides.emplace_back().ParseFromString(rows->Bytes(i, 0))) {
-      return absl::DataLossError("stored rep override does not parse");
-    }
-  }
-  return overrides;
+  return WithReader(
+      [&](PgConnection& conn)
+          -> absl::StatusOr<std::vector<leadrouter::v1::RepOverride>> {
+        absl::StatusOr<PgResult> rows =
+            conn.Query("SELECT override FROM rep_override ORDER BY rep_id");
+        if (!rows.ok()) return rows.status();
+        std::vector<leadrouter::v1::RepOverride> overrides;
+        for (int i = 0; i < rows->rows(); ++i) {
+          if (!overrides.emplace_back().ParseFromString(rows->Bytes(i, 0))) {
+            return absl::DataLossError("stored rep override does not parse");
+          }
+        }
+        return overrides;
+      });
 }
 
 absl::Status PgStore::SaveRepOverride(
     const leadrouter::v1::RepOverride& override) {
   const bool keep = override.has_active() || override.has_capacity();
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  if (keep) {
-    return (*db)
-        ->Query("INSERT INTO rep_override (rep_id, override) VALUES ($1, $2) "
-                "ON CONFLICT (rep_id) DO UPDATE SET override = "
-                "excluded.override",
-                PgParams()
-                    .Text(override.rep_id())
-                    .Bytes(override.SerializeAsString()))
+  return WithReader([&](PgConnection& conn) -> absl::Status {
+    if (keep) {
+      return conn
+          .Query(
+              "INSERT INTO rep_override (rep_id, override) VALUES ($1, $2) "
+              "ON CONFLICT (rep_id) DO UPDATE SET override = "
+              "excluded.override",
+              PgParams()
+                  .Text(override.rep_id())
+                  .Bytes(override.SerializeAsString()))
+          .status();
+    }
+    return conn
+        .Query("DELETE FROM rep_override WHERE rep_id = $1",
+               PgParams().Text(override.rep_id()))
         .status();
-  }
-  return (*db)
-      ->Query("DELETE FROM rep_override WHERE rep_id = $1",
-              PgParams().Text(override.rep_id()))
-      .status();
+  });
 }
 
 absl::Status PgStore::AppendAudit(const std::vector<AuditEvent>& events) {
@@ -194,13 +199,14 @@ absl::Status PgStore::AppendAudit(const std::vector<AuditEvent>& events) {
   p.SendSql("BEGIN");
   for (const AuditEvent& e : events) {
     // The id is the row's; it is filled in when read.
-    p.SendSql("INSERT INTO audit_events (at_us, principal, method, event) "
-              "VALUES ($1, $2, $3, $4)",
-              PgParams()
-                  .Int(Micros(e.at()))
-                  .Text(e.principal())
-                  .Text(e.method())
-                  .Bytes(e.SerializeAsString()));
+    p.SendSql(
+        "INSERT INTO audit_events (at_us, principal, method, event) "
+        "VALUES ($1, $2, $3, $4)",
+        PgParams()
+            .Int(Micros(e.at()))
+            .Text(e.principal())
+            .Text(e.method())
+            .Bytes(e.SerializeAsString()));
   }
   p.SendSql("COMMIT");
   absl::StatusOr<std::vector<PgResult>> r = p.Sync();
@@ -238,51 +244,55 @@ absl::StatusOr<std::vector<AuditEvent>> PgStore::ListAudit(
   }
   absl::StrAppend(&sql, " ORDER BY id DESC LIMIT $", ++n);
   params.Int(query.limit);
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  absl::StatusOr<PgResult> rows = (*db)->Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  std::vector<AuditEvent> events;
-  for (int i = 0; i < rows->rows(); ++i) {
-    AuditEvent& e = events.emplace_back();
-    if (!e.ParseFromString(rows->Bytes(i, 1))) {
-      return absl::DataLossError("stored audit event does not parse");
-    }
-    e.set_id(rows->Int(i, 0));
-  }
-  return events;
+  return WithReader(
+      [&](PgConnection& conn) -> absl::StatusOr<std::vector<AuditEvent>> {
+        absl::StatusOr<PgResult> rows = conn.Query(sql, params);
+        if (!rows.ok()) return rows.status();
+        std::vector<AuditEvent> events;
+        for (int i = 0; i < rows->rows(); ++i) {
+          AuditEvent& e = events.emplace_back();
+          if (!e.ParseFromString(rows->Bytes(i, 1))) {
+            return absl::DataLossError("stored audit event does not parse");
+          }
+          e.set_id(rows->Int(i, 0));
+        }
+        return events;
+      });
 }
 
 absl::Status PgStore::SaveConfigVersion(const GetConfigResponse& record) {
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  return (*db)
-      ->Query("INSERT INTO config_versions (version, first_ran_us, record) "
-              "VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING",
-              PgParams()
-                  .Text(record.version())
-                  .Int(Micros(record.loaded_at()))
-                  .Bytes(record.SerializeAsString()))
-      .status();
+  return WithReader([&](PgConnection& conn) -> absl::Status {
+    return conn
+        .Query(
+            "INSERT INTO config_versions (version, first_ran_us, record) "
+            "VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING",
+            PgParams()
+                .Text(record.version())
+                .Int(Micros(record.loaded_at()))
+                .Bytes(record.SerializeAsString()))
+        .status();
+  });
 }
 
 absl::StatusOr<GetConfigResponse> PgStore::ConfigVersion(
     const std::string& version) {
-  absl::StatusOr<Reader> db = TakeReader();
-  if (!db.ok()) return db.status();
-  absl::StatusOr<PgResult> rows =
-      (*db)->Query("SELECT record FROM config_versions WHERE version = $1",
-                   PgParams().Text(version));
-  if (!rows.ok()) return rows.status();
-  if (rows->rows() == 0) {
-    return absl::NotFoundError(absl::StrCat(
-        "version: \"", version.substr(0, 64), "\" never ran on this store"));
-  }
-  GetConfigResponse record;
-  if (!record.ParseFromString(rows->Bytes(0, 0))) {
-    return absl::DataLossError("stored config version does not parse");
-  }
-  return record;
+  return WithReader(
+      [&](PgConnection& conn) -> absl::StatusOr<GetConfigResponse> {
+        absl::StatusOr<PgResult> rows =
+            conn.Query("SELECT record FROM config_versions WHERE version = $1",
+                       PgParams().Text(version));
+        if (!rows.ok()) return rows.status();
+        if (rows->rows() == 0) {
+          return absl::NotFoundError(
+              absl::StrCat("version: \"", version.substr(0, 64),
+                           "\" never ran on this store"));
+        }
+        GetConfigResponse record;
+        if (!record.ParseFromString(rows->Bytes(0, 0))) {
+          return absl::DataLossError("stored config version does not parse");
+        }
+        return record;
+      });
 }
 
 }  // namespace leadrouter::server

@@ -41,8 +41,8 @@ inline absl::StatusOr<leadrouter::v1::AssignmentEvent> ParseEvent(
     int64_t seq, const std::string& bytes) {
   leadrouter::v1::AssignmentEvent e;
   if (!e.ParseFromString(bytes)) {
-    return absl::DataLossError(absl::StrCat("stored event ", seq,
-                                            " does not parse"));
+    return absl::DataLossError(
+        absl::StrCat("stored event ", seq, " does not parse"));
   }
   e.set_cursor(absl::StrCat(seq));
   return e;

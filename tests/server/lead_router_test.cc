@@ -104,6 +104,14 @@ TEST_F(DaemonTest, GetReturnsTheStoredAssignmentWithItsTrace) {
   grpc::Status missing = Get("nope", &a);
   EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Get("", &a).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // No stored lead id holds a space or a NUL byte (RouteLead refuses them):
+  // such an id is refused, never cut short to match another lead.
+  for (const std::string& bad :
+       {std::string("L 1"), std::string("L1\0x", 4)}) {
+    grpc::Status refused = Get(bad, &a);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("lead_id"));
+  }
 }
 
 struct BadLead {

@@ -56,10 +56,9 @@ PgStore::CapacityFn CapacityOf(std::shared_ptr<const routing::RoutingTable> t) {
   };
 }
 
-absl::StatusOr<RouteOutcome> RouteNow(AssignmentStore& store,
-                                      std::shared_ptr<const routing::RoutingTable> table,
-                                      const leadrouter::v1::Lead& lead,
-                                      absl::Time now) {
+absl::StatusOr<RouteOutcome> RouteNow(
+    AssignmentStore& store, std::shared_ptr<const routing::RoutingTable> table,
+    const leadrouter::v1::Lead& lead, absl::Time now) {
   std::promise<absl::StatusOr<RouteOutcome>> done;
   store.Route(
       lead,
@@ -74,7 +73,8 @@ absl::StatusOr<RouteOutcome> RouteNow(AssignmentStore& store,
 
 std::unique_ptr<PgStore> OpenReplica(const std::string& uri,
                                      PgStore::CapacityFn capacity = nullptr) {
-  auto store = PgStore::Open({.conninfo = uri, .capacity = std::move(capacity)});
+  auto store =
+      PgStore::Open({.conninfo = uri, .capacity = std::move(capacity)});
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? *std::move(store) : nullptr;
 }
@@ -92,8 +92,8 @@ TEST(PgStoreTest, MigrationsRunOnceWhenReplicasStartTogether) {
   ASSERT_TRUE(uri.ok()) << uri.status();
   std::vector<std::future<absl::StatusOr<int>>> runs;
   for (int i = 0; i < 4; ++i) {
-    runs.push_back(std::async(std::launch::async,
-                              [&] { return PgStore::Migrate(*uri); }));
+    runs.push_back(
+        std::async(std::launch::async, [&] { return PgStore::Migrate(*uri); }));
   }
   int applied = 0;
   for (auto& run : runs) {
@@ -125,10 +125,17 @@ TEST(PgStoreTest, ThreeReplicasHoldEveryInvariantTogether) {
     reps { id: "a" capacity: 150 }
     reps { id: "b" capacity: 100 }
     reps { id: "c" capacity: 50 }
-    teams { id: "t" strategy: TEAM_STRATEGY_WEIGHTED_ROUND_ROBIN
-            members: [ "a", "b", "c" ]
-            weights { key: "a" value: 3 } weights { key: "b" value: 2 } }
-    rules { id: "all" target { team: "t" } }
+    teams {
+      id: "t"
+      strategy: TEAM_STRATEGY_WEIGHTED_ROUND_ROBIN
+      members: [ "a", "b", "c" ]
+      weights { key: "a" value: 3 }
+      weights { key: "b" value: 2 }
+    }
+    rules {
+      id: "all"
+      target { team: "t" }
+    }
   )pb");
   std::vector<std::unique_ptr<PgStore>> replicas;
   for (int i = 0; i < 3; ++i) {
@@ -214,7 +221,8 @@ TEST(PgStoreTest, ThreeReplicasHoldEveryInvariantTogether) {
        std::map<std::string, int>{{"a", 150}, {"b", 100}, {"c", 50}}) {
     const int64_t open = QueryInt(
         *uri, absl::StrCat("SELECT count(*) FROM assignments WHERE state = 1 "
-                           "AND rep_id = '", rep, "'"));
+                           "AND rep_id = '",
+                           rep, "'"));
     EXPECT_LE(open, cap) << rep;
   }
   // 300 seats for 360 leads: the rest wait in the team's queue.
@@ -252,6 +260,35 @@ TEST(PgStoreTest, ThreeReplicasHoldEveryInvariantTogether) {
     ASSERT_EQ(watched[i], absl::StrCat(i + 1));
   }
   for (auto& r : replicas) r->Close();
+}
+
+// libpq sends text up to its first NUL byte: the store refuses such a value
+// instead of looking up a shorter one.
+TEST(PgStoreTest, ATextValueWithANulByteIsRefusedNotCutShort) {
+  auto uri = PgCluster::Shared().NewDatabase("nul");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  auto table = Table(R"pb(
+    reps { id: "a" capacity: 10 }
+    teams {
+      id: "t"
+      members: [ "a" ]
+    }
+    rules {
+      id: "all"
+      target { team: "t" }
+    }
+  )pb");
+  auto store = OpenReplica(*uri);
+  ASSERT_TRUE(
+      RouteNow(*store, table, MakeLead("L1"), absl::FromUnixSeconds(1795000000))
+          .ok());
+  EXPECT_EQ(store->Get(std::string("L1\0x", 4)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EventQuery q;
+  q.rep_id = std::string("a\0", 2);
+  EXPECT_EQ(store->Events(q).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store->Get("L1").ok());  // and the store goes on
 }
 
 // The capacity check is the database's: a replica whose decider would
@@ -304,19 +341,25 @@ TEST(PgStoreTest, ADatabaseRestartIsUnavailableThenHealsByItself) {
   ASSERT_TRUE(uri.ok()) << uri.status();
   auto table = Table(R"pb(
     reps { id: "a" capacity: 1000 }
-    teams { id: "t" members: [ "a" ] }
-    rules { id: "all" target { team: "t" } }
+    teams {
+      id: "t"
+      members: [ "a" ]
+    }
+    rules {
+      id: "all"
+      target { team: "t" }
+    }
   )pb");
   std::atomic<int> reach_changes = 0;
-  auto opened = PgStore::Open(
-      {.conninfo = *uri,
-       .on_reach = [&](bool) { ++reach_changes; },
-       .poll_interval = absl::Milliseconds(100)});
+  auto opened = PgStore::Open({.conninfo = *uri,
+                               .on_reach = [&](bool) { ++reach_changes; },
+                               .poll_interval = absl::Milliseconds(100)});
   ASSERT_TRUE(opened.ok()) << opened.status();
   auto& store = **opened;
   const absl::Time now = absl::FromUnixSeconds(1795000000);
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(RouteNow(store, table, MakeLead(absl::StrCat("B", i)), now).ok());
+    ASSERT_TRUE(
+        RouteNow(store, table, MakeLead(absl::StrCat("B", i)), now).ok());
   }
   ASSERT_TRUE((*cluster)->Stop("immediate").ok());
   auto down = RouteNow(store, table, MakeLead("during"), now);
@@ -349,8 +392,14 @@ TEST(PgStoreTest, ASnapshotSeesTheOtherReplicasCommits) {
   ASSERT_TRUE(uri.ok()) << uri.status();
   auto table = Table(R"pb(
     reps { id: "a" capacity: 100 }
-    teams { id: "t" members: [ "a" ] }
-    rules { id: "all" target { team: "t" } }
+    teams {
+      id: "t"
+      members: [ "a" ]
+    }
+    rules {
+      id: "all"
+      target { team: "t" }
+    }
   )pb");
   auto a = OpenReplica(*uri);
   auto b = OpenReplica(*uri);
@@ -359,7 +408,8 @@ TEST(PgStoreTest, ASnapshotSeesTheOtherReplicasCommits) {
     ASSERT_TRUE(RouteNow(*a, table, MakeLead(absl::StrCat("S", i)), now).ok());
   }
   // B hears of A's commits from its listener (bounded wait, no window).
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::minutes(1);
   while (b->LastEventCursor() < a->LastEventCursor() &&
          std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -377,10 +427,19 @@ TEST(PgStoreTest, EachLapseIsActedOnOnceAcrossReplicas) {
     reps { id: "a" capacity: 1000 }
     reps { id: "b" capacity: 1000 }
     reps { id: "boss" capacity: 1000 }
-    teams { id: "t" members: [ "a", "b" ]
-            response_sla { accept_within: "30m" max_reroutes: 1
-                           escalate_to { rep: "boss" } } }
-    rules { id: "all" target { team: "t" } }
+    teams {
+      id: "t"
+      members: [ "a", "b" ]
+      response_sla {
+        accept_within: "30m"
+        max_reroutes: 1
+        escalate_to { rep: "boss" }
+      }
+    }
+    rules {
+      id: "all"
+      target { team: "t" }
+    }
   )pb");
   std::vector<std::unique_ptr<PgStore>> replicas;
   for (int i = 0; i < 2; ++i) replicas.push_back(OpenReplica(*uri));
@@ -414,13 +473,16 @@ TEST(PgStoreTest, EachLapseIsActedOnOnceAcrossReplicas) {
       changed += *n;
     }
   };
-  auto first = std::async(std::launch::async, [&] { return expire(*replicas[0]); });
-  auto second = std::async(std::launch::async, [&] { return expire(*replicas[1]); });
+  auto first =
+      std::async(std::launch::async, [&] { return expire(*replicas[0]); });
+  auto second =
+      std::async(std::launch::async, [&] { return expire(*replicas[1]); });
   const int acted = first.get() + second.get();
   EXPECT_EQ(acted, kLeads);  // every lead once: rerouted, not twice
   EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM events"), 2 * kLeads);
-  EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM (SELECT lead_id FROM events "
-                           "GROUP BY lead_id HAVING count(*) <> 2) x"),
+  EXPECT_EQ(QueryInt(*uri,
+                     "SELECT count(*) FROM (SELECT lead_id FROM events "
+                     "GROUP BY lead_id HAVING count(*) <> 2) x"),
             0);
 }
 
@@ -452,7 +514,8 @@ TEST(PgStoreTest, WaitingQueuesAreDrainedByOneReplicaAtATime) {
     const leadrouter::v1::Lead lead = MakeLead(absl::StrCat("Q", i));
     std::promise<absl::StatusOr<RouteOutcome>> done;
     replicas[i % 2]->Route(
-        lead, [lead, &decision](const routing::RoutingState&) {
+        lead,
+        [lead, &decision](const routing::RoutingState&) {
           return decision(lead, false);
         },
         [&](absl::StatusOr<RouteOutcome> o) { done.set_value(std::move(o)); });
@@ -473,8 +536,10 @@ TEST(PgStoreTest, WaitingQueuesAreDrainedByOneReplicaAtATime) {
     }
     return moved;
   };
-  auto first = std::async(std::launch::async, [&] { return drain(*replicas[0]); });
-  auto second = std::async(std::launch::async, [&] { return drain(*replicas[1]); });
+  auto first =
+      std::async(std::launch::async, [&] { return drain(*replicas[0]); });
+  auto second =
+      std::async(std::launch::async, [&] { return drain(*replicas[1]); });
   EXPECT_EQ(first.get() + second.get(), kLeads);
   EXPECT_EQ(offers.load(), kLeads);  // no lead was offered twice
   EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM assignments WHERE state = 1"),
@@ -492,8 +557,14 @@ TEST(PgStoreTest, DailyCapsAndStickinessDecideAsOnOneNode) {
     reps { id: "a" capacity: 100 daily_cap: 3 }
     reps { id: "b" capacity: 100 }
     reps { id: "c" capacity: 100 }
-    teams { id: "t" members: [ "a", "b", "c" ] }
-    rules { id: "all" target { team: "t" } }
+    teams {
+      id: "t"
+      members: [ "a", "b", "c" ]
+    }
+    rules {
+      id: "all"
+      target { team: "t" }
+    }
   )pb");
   auto one = OpenReplica(*uri);
   auto two = OpenReplica(*uri);
@@ -511,14 +582,17 @@ TEST(PgStoreTest, DailyCapsAndStickinessDecideAsOnOneNode) {
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_EQ(got->assignment.rep_id(), expected.assignment.rep_id()) << i;
   }
-  EXPECT_EQ(QueryInt(*uri, "SELECT count(*) FROM assignments WHERE "
-                           "rep_id = 'a'"),
+  EXPECT_EQ(QueryInt(*uri,
+                     "SELECT count(*) FROM assignments WHERE "
+                     "rep_id = 'a'"),
             3);  // the daily cap
   // Stickiness: acme's leads stay with their rep (D0, D3 with a) until its
   // daily cap is reached, then with the next one (D6, D9).
   auto reps_of = [&](const std::string& ids) {
-    return QueryInt(*uri, "SELECT count(DISTINCT rep_id) FROM assignments "
-                          "WHERE lead_id IN (" + ids + ")");
+    return QueryInt(*uri,
+                    "SELECT count(DISTINCT rep_id) FROM assignments "
+                    "WHERE lead_id IN (" +
+                        ids + ")");
   };
   EXPECT_EQ(reps_of("'D0', 'D3'"), 1);
   EXPECT_EQ(reps_of("'D6', 'D9'"), 1);
@@ -528,14 +602,21 @@ TEST(PgStoreTest, DailyCapsAndStickinessDecideAsOnOneNode) {
 // The writer's connection is cut while routes are being committed: the
 // routes whose outcome is unknown are answered UNAVAILABLE, and a retry of
 // each gets the stored decision or makes the only one.
-TEST(PgStoreTest, ACommitWithAnUnknownOutcomeIsUnavailableAndRetriesDecideOnce) {
+TEST(PgStoreTest,
+     ACommitWithAnUnknownOutcomeIsUnavailableAndRetriesDecideOnce) {
   auto uri = PgCluster::Shared().NewDatabase("unknown_outcome");
   ASSERT_TRUE(uri.ok()) << uri.status();
   auto table = Table(R"pb(
     reps { id: "a" capacity: 100000 }
     reps { id: "b" capacity: 100000 }
-    teams { id: "t" members: [ "a", "b" ] }
-    rules { id: "all" target { team: "t" } }
+    teams {
+      id: "t"
+      members: [ "a", "b" ]
+    }
+    rules {
+      id: "all"
+      target { team: "t" }
+    }
   )pb");
   auto store = OpenReplica(*uri);
   const absl::Time now = absl::FromUnixSeconds(1795000000);
@@ -546,9 +627,11 @@ TEST(PgStoreTest, ACommitWithAnUnknownOutcomeIsUnavailableAndRetriesDecideOnce) 
     while (!stop.load()) {
       // Every leadrouterd session of this database (writer, readers,
       // listener), as a network cut would.
-      admin->Query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                   "WHERE application_name = 'leadrouterd' AND "
-                   "datname = current_database()")
+      admin
+          ->Query(
+              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+              "WHERE application_name = 'leadrouterd' AND "
+              "datname = current_database()")
           .IgnoreError();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }

@@ -18,9 +18,9 @@
 #include "leadrouter/v1/assignment_service.grpc.pb.h"
 #include "leadrouter/v1/lead_router.grpc.pb.h"
 #include "leadrouter/v1/routing_admin.grpc.pb.h"
+#include "server/store/pg_schema.h"
 #include "tests/server/daemon_fixture.h"
 #include "tests/server/daemon_process.h"
-#include "server/store/pg_schema.h"
 #include "tests/server/pg_cluster.h"
 
 namespace leadrouter::testing {
@@ -91,9 +91,9 @@ class ReplicasTest : public ::testing::Test {
   Replica Start(const std::string& uri, int n) {
     Replica r;
     std::string log;
-    r.daemon = DaemonProcess::Start(
-        config_path_, absl::StrCat(dir_, "/unused-data-", n),
-        {"--store=" + uri}, &log);
+    r.daemon = DaemonProcess::Start(config_path_,
+                                    absl::StrCat(dir_, "/unused-data-", n),
+                                    {"--store=" + uri}, &log);
     EXPECT_NE(r.daemon, nullptr) << log;
     if (r.daemon == nullptr) return r;
     r.channel = grpc::CreateChannel(r.daemon->address(),
@@ -140,8 +140,8 @@ TEST_F(ReplicasTest, ReplicasShareDecisionsCapacityAndHealTogether) {
   for (int i = 0; i < 6; ++i) {
     v1::RouteLeadResponse response;
     Replica& via = i % 2 == 0 ? b : a;
-    ASSERT_TRUE(via.Route(MakeLead(absl::StrCat("de-", i), "AT"), &response)
-                    .ok());
+    ASSERT_TRUE(
+        via.Route(MakeLead(absl::StrCat("de-", i), "AT"), &response).ok());
     response.assignment().state() == v1::ASSIGNMENT_STATE_ASSIGNED ? ++assigned
                                                                    : ++queued;
   }
@@ -150,8 +150,10 @@ TEST_F(ReplicasTest, ReplicasShareDecisionsCapacityAndHealTogether) {
 
   // The database goes away: both replicas say so, and routes are refused.
   ASSERT_TRUE((*cluster)->Stop("immediate").ok());
-  EXPECT_TRUE(a.AwaitHealth(grpc::health::v1::HealthCheckResponse::NOT_SERVING));
-  EXPECT_TRUE(b.AwaitHealth(grpc::health::v1::HealthCheckResponse::NOT_SERVING));
+  EXPECT_TRUE(
+      a.AwaitHealth(grpc::health::v1::HealthCheckResponse::NOT_SERVING));
+  EXPECT_TRUE(
+      b.AwaitHealth(grpc::health::v1::HealthCheckResponse::NOT_SERVING));
   v1::RouteLeadResponse refused;
   EXPECT_EQ(a.Route(MakeLead("uk-down", "GB"), &refused).error_code(),
             grpc::StatusCode::UNAVAILABLE);
@@ -194,9 +196,10 @@ TEST_F(ReplicasTest, AConfigChangeOnOneReplicaRunsOnEveryReplica) {
 
   // Leads from GB go to a new team of one rep.
   std::string yaml = kServiceTestConfig;
-  yaml.replace(yaml.find("  - { id: bulk, members: [r1, r2, r3, r4] }"),
-               std::string("  - { id: bulk, members: [r1, r2, r3, r4] }").size(),
-               "  - { id: bulk, members: [r4] }");
+  yaml.replace(
+      yaml.find("  - { id: bulk, members: [r1, r2, r3, r4] }"),
+      std::string("  - { id: bulk, members: [r1, r2, r3, r4] }").size(),
+      "  - { id: bulk, members: [r4] }");
   v1::ApplyConfigResponse applied;
   {
     grpc::ClientContext context;
@@ -259,17 +262,16 @@ TEST_F(ReplicasTest, MigrateOnlyCreatesTheSchemaOnceAndExits) {
   auto uri = PgCluster::Shared().NewDatabase("migrate_only");
   ASSERT_TRUE(uri.ok()) << uri.status();
   std::string log;
-  EXPECT_EQ(DaemonProcess::RunToExit({"--migrate_only", "--store=" + *uri},
-                                     &log),
-            0)
+  EXPECT_EQ(
+      DaemonProcess::RunToExit({"--migrate_only", "--store=" + *uri}, &log), 0)
       << log;
   EXPECT_THAT(log, HasSubstr("\"event\":\"schema_migrated\""));
-  EXPECT_THAT(log, HasSubstr(absl::StrCat("\"applied\":\"",
-                                          server::LatestPgSchemaVersion(), "\"")));
+  EXPECT_THAT(log,
+              HasSubstr(absl::StrCat("\"applied\":\"",
+                                     server::LatestPgSchemaVersion(), "\"")));
   log.clear();
-  EXPECT_EQ(DaemonProcess::RunToExit({"--migrate_only", "--store=" + *uri},
-                                     &log),
-            0)
+  EXPECT_EQ(
+      DaemonProcess::RunToExit({"--migrate_only", "--store=" + *uri}, &log), 0)
       << log;
   EXPECT_THAT(log, HasSubstr("\"applied\":\"0\""));
   EXPECT_THAT(log, Not(HasSubstr("schema_migrated")));
@@ -287,10 +289,10 @@ TEST_F(ReplicasTest, AnUnreachableDatabaseFailsStartWithoutThePassword) {
   EXPECT_THAT(log, HasSubstr("leadrouter:***@127.0.0.1:1"));
   EXPECT_THAT(log, Not(HasSubstr("s3cret-pw")));
   log.clear();
-  EXPECT_EQ(DaemonProcess::RunToExit({"--config=" + config_path_,
-                                      "--store=/var/lib/leadrouter"},
-                                     &log),
-            2);
+  EXPECT_EQ(
+      DaemonProcess::RunToExit(
+          {"--config=" + config_path_, "--store=/var/lib/leadrouter"}, &log),
+      2);
   EXPECT_THAT(log, HasSubstr("--store must be a PostgreSQL connection"));
 }
 

@@ -52,16 +52,28 @@ absl::StatusOr<RouteOutcome> RouteNow(AssignmentStore& store,
 
 TEST_P(StoreConformanceTest, EveryPartOfTheRoutingStateSurvivesAReopen) {
   leadrouter::v1::RoutingConfig config;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
-    reps { id: "a" capacity: 50 daily_cap: 40 time_zone: "Asia/Tokyo" }
-    reps { id: "b" capacity: 50 }
-    reps { id: "c" capacity: 50 out_of_office { start: "2026-11-01"
-                                                end: "2026-11-30" } }
-    teams { id: "t" strategy: TEAM_STRATEGY_WEIGHTED_ROUND_ROBIN
-            members: [ "a", "b", "c" ] weights { key: "a" value: 3 }
-            catch_up_limit: 5 }
-    rules { id: "all" target { team: "t" } }
-  )pb", &config));
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        reps { id: "a" capacity: 50 daily_cap: 40 time_zone: "Asia/Tokyo" }
+        reps { id: "b" capacity: 50 }
+        reps {
+          id: "c"
+          capacity: 50
+          out_of_office { start: "2026-11-01" end: "2026-11-30" }
+        }
+        teams {
+          id: "t"
+          strategy: TEAM_STRATEGY_WEIGHTED_ROUND_ROBIN
+          members: [ "a", "b", "c" ]
+          weights { key: "a" value: 3 }
+          catch_up_limit: 5
+        }
+        rules {
+          id: "all"
+          target { team: "t" }
+        }
+      )pb",
+      &config));
   auto table = routing::RoutingTable::Create(config);
   ASSERT_TRUE(table.ok()) << table.status();
   const absl::Time now = absl::FromUnixSeconds(1795000000);  // Nov 2026
@@ -72,10 +84,9 @@ TEST_P(StoreConformanceTest, EveryPartOfTheRoutingStateSurvivesAReopen) {
     auto store = where.Open();
     ASSERT_TRUE(store.ok()) << store.status();
     for (int i = 0; i < 7; ++i) {
-      auto outcome = RouteNow(**store, **table,
-                              MakeLead(absl::StrCat("L", i),
-                                       i < 3 ? "acme.com" : ""),
-                              now);
+      auto outcome = RouteNow(
+          **store, **table,
+          MakeLead(absl::StrCat("L", i), i < 3 ? "acme.com" : ""), now);
       ASSERT_TRUE(outcome.ok()) << outcome.status();
     }
     before = (*store)->Snapshot();
@@ -219,12 +230,20 @@ TEST_P(StoreConformanceTest, ALeadIdIsDecidedOnceAndReplayedAfterwards) {
 // the events were stored, and go on after a restart.
 TEST_P(StoreConformanceTest, EventCursorsHaveNoHoleAndGoOnAfterARestart) {
   leadrouter::v1::RoutingConfig config;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
-    reps { id: "a" capacity: 100 }
-    reps { id: "b" capacity: 100 }
-    teams { id: "t" members: [ "a", "b" ] }
-    rules { id: "all" target { team: "t" } }
-  )pb", &config));
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        reps { id: "a" capacity: 100 }
+        reps { id: "b" capacity: 100 }
+        teams {
+          id: "t"
+          members: [ "a", "b" ]
+        }
+        rules {
+          id: "all"
+          target { team: "t" }
+        }
+      )pb",
+      &config));
   auto table = routing::RoutingTable::Create(config);
   ASSERT_TRUE(table.ok()) << table.status();
   const absl::Time now = absl::FromUnixSeconds(1795000000);
@@ -234,9 +253,9 @@ TEST_P(StoreConformanceTest, EventCursorsHaveNoHoleAndGoOnAfterARestart) {
     ASSERT_TRUE(store.ok()) << store.status();
     EXPECT_EQ((*store)->LastEventCursor(), 0);
     for (int i = 0; i < 30; ++i) {
-      ASSERT_TRUE(RouteNow(**store, **table,
-                           MakeLead(absl::StrCat("C", i), ""), now)
-                      .ok());
+      ASSERT_TRUE(
+          RouteNow(**store, **table, MakeLead(absl::StrCat("C", i), ""), now)
+              .ok());
     }
   }
   auto store = where.Open();
@@ -252,8 +271,7 @@ TEST_P(StoreConformanceTest, EventCursorsHaveNoHoleAndGoOnAfterARestart) {
     EXPECT_EQ((*events)[i].cursor(), absl::StrCat(i + 1));
   }
   EXPECT_EQ(events->back().lead_id(), "after-restart");
-  EXPECT_EQ((*store)->LastEventCursor(),
-            static_cast<int64_t>(events->size()));
+  EXPECT_EQ((*store)->LastEventCursor(), static_cast<int64_t>(events->size()));
   // A cursor in the middle resumes right after it.
   EventQuery from_ten;
   from_ten.after = 10;
@@ -262,7 +280,6 @@ TEST_P(StoreConformanceTest, EventCursorsHaveNoHoleAndGoOnAfterARestart) {
   ASSERT_EQ(rest->size(), events->size() - 10);
   EXPECT_EQ(rest->front().cursor(), "11");
 }
-
 
 leadrouter::v1::AuditEvent AuditAt(int64_t seconds, const std::string& who,
                                    const std::string& method) {

@@ -20,8 +20,8 @@ StoreUnderTest::StoreUnderTest(StoreKind kind, const std::string& name)
   std::string safe;
   for (char c : name) safe.push_back(std::isalnum(c) ? std::tolower(c) : '_');
   if (kind == StoreKind::kSqlite) {
-    location_ = absl::StrCat(::testing::TempDir(), "/store_", safe, "_",
-                             ::getpid());
+    location_ =
+        absl::StrCat(::testing::TempDir(), "/store_", safe, "_", ::getpid());
     std::filesystem::remove_all(location_);
     return;
   }

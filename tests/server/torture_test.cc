@@ -26,8 +26,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "leadrouter/v1/assignment_service.grpc.pb.h"
 #include "leadrouter/v1/lead_router.grpc.pb.h"
 #include "server/store/pg_db.h"
@@ -79,7 +79,7 @@ bool Tolerated(grpc::StatusCode code) {
   return code == grpc::StatusCode::UNAVAILABLE ||
          code == grpc::StatusCode::DEADLINE_EXCEEDED ||
          code == grpc::StatusCode::CANCELLED ||
-         code == grpc::StatusCode::ABORTED ||  // a stale etag
+         code == grpc::StatusCode::ABORTED ||            // a stale etag
          code == grpc::StatusCode::FAILED_PRECONDITION;  // changed meanwhile
 }
 
@@ -143,7 +143,8 @@ TEST(TortureTest, ThreeReplicasThroughKillsAndADatabaseRestart) {
   for (int i = 0; i < 3; ++i) t.Start(i);
   for (int i = 0; i < 3; ++i) ASSERT_NE(t.Get(i), nullptr);
 
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  const auto end =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   std::atomic<bool> clients_done = false;
 
   // The watcher: resumes with its last cursor on the next replica whenever
@@ -195,8 +196,8 @@ TEST(TortureTest, ThreeReplicasThroughKillsAndADatabaseRestart) {
     request.mutable_lead()->set_score(50);
     v1::RouteLeadResponse response;
     auto context = Context();
-    grpc::Status s = t.Get(replica)->router->RouteLead(context.get(), request,
-                                                       &response);
+    grpc::Status s =
+        t.Get(replica)->router->RouteLead(context.get(), request, &response);
     note(s);
     if (s.ok()) {
       ++routed;
@@ -232,7 +233,8 @@ TEST(TortureTest, ThreeReplicasThroughKillsAndADatabaseRestart) {
           accept.set_etag(r->assignment().etag());
           v1::Assignment after;
           auto context = Context();
-          grpc::Status s = stub->AcceptAssignment(context.get(), accept, &after);
+          grpc::Status s =
+              stub->AcceptAssignment(context.get(), accept, &after);
           note(s);
           if (!s.ok()) continue;
           ++accepted;
@@ -250,7 +252,8 @@ TEST(TortureTest, ThreeReplicasThroughKillsAndADatabaseRestart) {
           reject.set_etag(r->assignment().etag());
           v1::Assignment after;
           auto context = Context();
-          grpc::Status s = stub->RejectAssignment(context.get(), reject, &after);
+          grpc::Status s =
+              stub->RejectAssignment(context.get(), reject, &after);
           note(s);
           if (s.ok()) ++rejected;
         }
@@ -262,8 +265,8 @@ TEST(TortureTest, ThreeReplicasThroughKillsAndADatabaseRestart) {
   // restarted once, half-way.
   int kills = 0;
   bool database_restarted = false;
-  const auto half_way = std::chrono::steady_clock::now() +
-                        std::chrono::seconds(seconds / 2);
+  const auto half_way =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds / 2);
   while (std::chrono::steady_clock::now() + std::chrono::seconds(3) < end) {
     std::this_thread::sleep_for(std::chrono::seconds(3));
     if (!database_restarted && std::chrono::steady_clock::now() >= half_way) {
@@ -301,10 +304,11 @@ TEST(TortureTest, ThreeReplicasThroughKillsAndADatabaseRestart) {
   watch_until = events;
   watcher.join();
 
-  std::printf("torture: %d s, %d routed, %d accepted, %d closed, %d rejected, "
-              "%d kills, %lld events\n",
-              seconds, routed.load(), accepted.load(), closed.load(),
-              rejected.load(), kills, static_cast<long long>(events));
+  std::printf(
+      "torture: %d s, %d routed, %d accepted, %d closed, %d rejected, "
+      "%d kills, %lld events\n",
+      seconds, routed.load(), accepted.load(), closed.load(), rejected.load(),
+      kills, static_cast<long long>(events));
   for (const auto& [what, n] : unexpected) {
     ADD_FAILURE() << n << " calls failed unexpectedly: " << what;
   }
