@@ -16,7 +16,10 @@
 // the rows that changed since (their changed_at). Reads (Get, List, Events,
 // the audit trail) go to a small pool of connections and never take the
 // routing lock. A listener connection LISTENs for commits of other replicas
-// (so watchers see their events at once) and polls as a backstop.
+// (so watchers see their events at once) and for configs they publish, and
+// polls as a backstop. The shared config (running_config) is also checked
+// by every batch under the routing lock, so a route that starts after a
+// config was published anywhere is decided on it.
 //
 //   auto store = PgStore::Open({.conninfo = "postgresql://db/leadrouter"});
 #ifndef LEADROUTER_SERVER_STORE_PG_STORE_H_

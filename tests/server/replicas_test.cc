@@ -21,6 +21,7 @@
 #include "server/store/pg_schema.h"
 #include "tests/server/daemon_fixture.h"
 #include "tests/server/daemon_process.h"
+#include "tests/server/http_get.h"
 #include "tests/server/pg_cluster.h"
 
 namespace leadrouter::testing {
@@ -215,6 +216,12 @@ TEST_F(ReplicasTest, AConfigChangeOnOneReplicaRunsOnEveryReplica) {
     EXPECT_EQ(routed.assignment().rep_id(), "r4");
   }
   EXPECT_EQ(b.ConfigVersion(), applied.version());
+  // And its metric says so (scraped for real).
+  auto scraped = HttpGet(b.daemon->metrics_address(), "/metrics");
+  ASSERT_TRUE(scraped.ok()) << scraped.status();
+  EXPECT_THAT(*scraped, HasSubstr(absl::StrCat(
+                            "leadrouter_config_info{version=\"",
+                            applied.version(), "\"} 1")));
 
   // An override set on B holds on A at once.
   v1::SetRepAvailabilityResponse away;
