@@ -284,6 +284,27 @@ TEST_F(ReplicasTest, MigrateOnlyCreatesTheSchemaOnceAndExits) {
   EXPECT_THAT(log, Not(HasSubstr("schema_migrated")));
 }
 
+// libpq's environment variables fill in what the connection string leaves
+// out (as in the Kubernetes variant: --store=postgresql:// and PG* from a
+// Secret).
+TEST_F(ReplicasTest, TheStoreCanComeWholeFromLibpqsEnvironment) {
+  auto uri = PgCluster::Shared().NewDatabase("from_env");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  const std::string database = uri->substr(uri->rfind('/') + 1);
+  setenv("PGHOST", "127.0.0.1", 1);
+  setenv("PGPORT", absl::StrCat(PgCluster::Shared().port()).c_str(), 1);
+  setenv("PGUSER", "leadrouter", 1);
+  setenv("PGDATABASE", database.c_str(), 1);
+  std::string log;
+  const int code = DaemonProcess::RunToExit(
+      {"--migrate_only", "--store=postgresql://"}, &log);
+  for (const char* v : {"PGHOST", "PGPORT", "PGUSER", "PGDATABASE"}) {
+    unsetenv(v);
+  }
+  EXPECT_EQ(code, 0) << log;
+  EXPECT_THAT(log, HasSubstr("\"event\":\"schema_migrated\""));
+}
+
 TEST_F(ReplicasTest, AnUnreachableDatabaseFailsStartWithoutThePassword) {
   std::string log;
   // Nothing listens on port 1.
