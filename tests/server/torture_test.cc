@@ -221,16 +221,30 @@ TEST(TortureTest, ThreeReplicasThroughKillsAndADatabaseRestart) {
         }
         std::optional<v1::RouteLeadResponse> r = route(c + n, id);
         if (twin.valid()) twin.get();
-        if (!r.has_value() ||
-            r->assignment().state() != v1::ASSIGNMENT_STATE_ASSIGNED) {
-          continue;
-        }
+        if (!r.has_value()) continue;
         auto* stub = t.Get(c + n + 2)->assignments.get();
+        // The lead just routed, or (once its team is full and it waits)
+        // one a rep holds now, so seats keep turning over.
+        std::string lead_id = id;
+        std::string etag = r->assignment().etag();
+        if (r->assignment().state() != v1::ASSIGNMENT_STATE_ASSIGNED) {
+          v1::ListAssignmentsRequest list;
+          list.set_rep_id(std::string(1, "abcdef"[random() % 6]));
+          list.set_state(v1::ASSIGNMENT_STATE_ASSIGNED);
+          list.set_page_size(1);
+          v1::ListAssignmentsResponse page;
+          auto context = Context();
+          grpc::Status s = stub->ListAssignments(context.get(), list, &page);
+          note(s);
+          if (!s.ok() || page.assignments().empty()) continue;
+          lead_id = page.assignments(0).lead_id();
+          etag = page.assignments(0).etag();
+        }
         const int dice = random() % 10;
-        if (dice < 4) {
+        if (dice < 5) {
           v1::AcceptAssignmentRequest accept;
-          accept.set_lead_id(id);
-          accept.set_etag(r->assignment().etag());
+          accept.set_lead_id(lead_id);
+          accept.set_etag(etag);
           v1::Assignment after;
           auto context = Context();
           grpc::Status s =
@@ -239,17 +253,17 @@ TEST(TortureTest, ThreeReplicasThroughKillsAndADatabaseRestart) {
           if (!s.ok()) continue;
           ++accepted;
           v1::CloseAssignmentRequest close;
-          close.set_lead_id(id);
+          close.set_lead_id(lead_id);
           close.set_etag(after.etag());
           close.set_outcome(v1::CLOSE_OUTCOME_WON);
           auto context2 = Context();
           s = stub->CloseAssignment(context2.get(), close, &after);
           note(s);
           if (s.ok()) ++closed;
-        } else if (dice < 6) {
+        } else if (dice < 7) {
           v1::RejectAssignmentRequest reject;
-          reject.set_lead_id(id);
-          reject.set_etag(r->assignment().etag());
+          reject.set_lead_id(lead_id);
+          reject.set_etag(etag);
           v1::Assignment after;
           auto context = Context();
           grpc::Status s =
