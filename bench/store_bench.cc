@@ -69,7 +69,7 @@ void BM_RouteDurably(benchmark::State& state) {
     std::promise<absl::StatusOr<server::RouteOutcome>> done;
     shared->store->Route(
         lead,
-        [&](const routing::RoutingState& s) {
+        [&](const leadrouter::v1::Lead& lead, const routing::RoutingState& s) {
           return routing::Routed(routing::Decide(
               *shared->table, lead, s, absl::UnixEpoch() + absl::Seconds(1)));
         },

@@ -37,11 +37,13 @@ void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
     };
   }
   // The decider may run on a store thread after Route returns (a shared
-  // store decides inside its transaction): it owns a copy of the lead.
+  // store decides inside its transaction): it is given the store's copy of
+  // the lead, and owns the rest of what it uses.
   store_.Route(
       lead,
-      [lead, &current = table_, now,
-       metrics = metrics_](const routing::RoutingState& state) {
+      [&current = table_, now, metrics = metrics_](
+          const leadrouter::v1::Lead& lead,
+          const routing::RoutingState& state) {
         const auto start = std::chrono::steady_clock::now();
         const std::shared_ptr<const routing::RoutingTable> table =
             current.Get();

@@ -11,7 +11,7 @@
 // transaction; the events are the lead's history and the change stream.
 //
 //   store.Route(lead,
-//               [&](const routing::RoutingState& s) {
+//               [table, now](const Lead& lead, const routing::RoutingState& s) {
 //                 return routing::Routed(routing::Decide(*table, lead, s, now));
 //               },
 //               [](absl::StatusOr<RouteOutcome> outcome) { ... });
@@ -40,9 +40,10 @@ struct RouteOutcome {
   bool replayed = false;
 };
 
-// Makes the decision for a new lead from the store's current routing state.
-using Decider =
-    std::function<routing::LeadChange(const routing::RoutingState& state)>;
+// Makes the decision for a new lead (the store's copy of the lead Route was
+// given) from the store's current routing state.
+using Decider = std::function<routing::LeadChange(
+    const leadrouter::v1::Lead& lead, const routing::RoutingState& state)>;
 // Receives the outcome once it is durable (or the error); may run on a
 // store thread, so it must not block.
 using RouteCallback = std::function<void(absl::StatusOr<RouteOutcome>)>;

@@ -361,7 +361,7 @@ absl::Status PgBatch::RunOp(PgStore::Op& op) {
         outcomes_.push_back(RouteOutcome{k->assignment, /*replayed=*/true});
         return absl::OkStatus();
       }
-      routing::LeadChange change = op.decide(store_.state_);
+      routing::LeadChange change = op.decide(op.lead, store_.state_);
       Assignment a = change.assignment;
       if (auto s = Store(std::move(op.lead), std::move(change), true);
           !s.ok()) {

@@ -210,7 +210,7 @@ void SqliteStore::Route(const leadrouter::v1::Lead& lead, Decider decide,
     }
     return;
   }
-  routing::LeadChange change = decide(state_);
+  routing::LeadChange change = decide(lead, state_);
   routing::ApplyChanges(change.changes, &state_);
   NoteQueued(lead, change.assignment);
   in_flight_[lead.id()];

@@ -309,7 +309,8 @@ TEST(PgReplicasTest, WaitingQueuesAreDrainedByOneReplicaAtATime) {
     std::promise<absl::StatusOr<RouteOutcome>> done;
     replicas[i % 2]->Route(
         lead,
-        [lead, &decision](const routing::RoutingState&) {
+        [&decision](const leadrouter::v1::Lead& lead,
+                    const routing::RoutingState&) {
           return decision(lead, false);
         },
         [&](absl::StatusOr<RouteOutcome> o) { done.set_value(std::move(o)); });

@@ -100,8 +100,9 @@ TEST(PgStoreTest, TheDatabaseRefusesARepOverCapacity) {
   ASSERT_TRUE(uri.ok()) << uri.status();
   auto store = OpenReplica(*uri, [](const std::string&) { return 1; });
   ASSERT_NE(store, nullptr);
-  auto blind = [](const leadrouter::v1::Lead& lead, int count) {
-    return [lead, count](const routing::RoutingState&) {
+  auto blind = [](int count) {
+    return [count](const leadrouter::v1::Lead& lead,
+                   const routing::RoutingState&) {
       routing::LeadChange d;
       d.assignment.set_lead_id(lead.id());
       d.assignment.set_state(leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
@@ -113,7 +114,7 @@ TEST(PgStoreTest, TheDatabaseRefusesARepOverCapacity) {
   for (int n : {1, 2}) {
     const leadrouter::v1::Lead lead = MakeLead(absl::StrCat("over-", n));
     std::promise<absl::StatusOr<RouteOutcome>> done;
-    store->Route(lead, blind(lead, n), [&](absl::StatusOr<RouteOutcome> o) {
+    store->Route(lead, blind(n), [&](absl::StatusOr<RouteOutcome> o) {
       done.set_value(std::move(o));
     });
     absl::StatusOr<RouteOutcome> outcome = done.get_future().get();

@@ -51,7 +51,8 @@ inline absl::StatusOr<RouteOutcome> RouteNow(
   std::promise<absl::StatusOr<RouteOutcome>> done;
   store.Route(
       lead,
-      [table, lead, now](const routing::RoutingState& s) {
+      [table, now](const leadrouter::v1::Lead& lead,
+                   const routing::RoutingState& s) {
         return routing::Routed(routing::Decide(*table, lead, s, now));
       },
       [&](absl::StatusOr<RouteOutcome> outcome) {

@@ -41,7 +41,7 @@ absl::StatusOr<RouteOutcome> RouteNow(AssignmentStore& store,
   std::promise<absl::StatusOr<RouteOutcome>> done;
   store.Route(
       lead,
-      [&](const routing::RoutingState& s) {
+      [&](const leadrouter::v1::Lead& lead, const routing::RoutingState& s) {
         return routing::Routed(routing::Decide(table, lead, s, now));
       },
       [&](absl::StatusOr<RouteOutcome> outcome) {
@@ -142,7 +142,9 @@ TEST_P(StoreConformanceTest, DrainPassesAreBoundedAndTakeQueuesInTurn) {
     std::promise<void> stored;
     (*store)->Route(
         lead,
-        [&](const routing::RoutingState&) { return decision(lead, false); },
+        [&](const leadrouter::v1::Lead& lead, const routing::RoutingState&) {
+          return decision(lead, false);
+        },
         [&](absl::StatusOr<RouteOutcome> outcome) {
           EXPECT_TRUE(outcome.ok());
           stored.set_value();
@@ -184,8 +186,9 @@ TEST_P(StoreConformanceTest, ALeadIdIsDecidedOnceAndReplayedAfterwards) {
   auto store = where.Open();
   ASSERT_TRUE(store.ok()) << store.status();
   std::atomic<int> decided = 0;
-  auto decide = [&decided](const leadrouter::v1::Lead& lead) {
-    return [&decided, lead](const routing::RoutingState& state) {
+  auto decide = [&decided](const leadrouter::v1::Lead&) {
+    return [&decided](const leadrouter::v1::Lead& lead,
+                      const routing::RoutingState& state) {
       ++decided;
       routing::LeadChange d;
       d.assignment.set_lead_id(lead.id());
