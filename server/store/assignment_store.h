@@ -119,6 +119,22 @@ struct SharedConfig {
 using ConfigFollower = std::function<void(
     const leadrouter::v1::GetConfigResponse& record, int64_t generation)>;
 
+// Bounds of the work one store call does, the same for every store. A
+// routing pass holds the store (the lock, or the routing transaction), so
+// each is kept short; what is left goes to the next pass.
+//
+// Waiting leads offered after one change frees a rep: a freed seat takes
+// one lead, and the periodic drain does the rest.
+inline constexpr int kMaxOffersPerChange = 64;
+// Leads whose response time lapsed, handled per ExpireDue call.
+inline constexpr int kMaxExpiriesPerPass = 256;
+// Waiting leads offered per DrainWaitingQueues pass; the next pass starts at
+// the queue after the last one served, so every queue gets its turn.
+inline constexpr int kMaxOffersPerPass = 512;
+// A queue whose leads keep staying put is left after this many in a row:
+// nobody there is eligible, and the next pass tries again.
+inline constexpr int kMaxMissesPerQueue = 64;
+
 // Thread-safe.
 class AssignmentStore {
  public:

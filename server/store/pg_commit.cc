@@ -50,12 +50,6 @@ using leadrouter::v1::Lead;
 
 // The routing lock's key ("rout" in ASCII); see the top of this file.
 constexpr int64_t kRoutingLock = 0x726f7574;
-// As in the embedded store: offers after one change frees a rep, lapses
-// per pass, offers per drain pass, and misses before a queue is left.
-constexpr int kMaxOffersPerChange = 64;
-constexpr int kMaxExpiriesPerPass = 256;
-constexpr int kMaxOffersPerPass = 512;
-constexpr int kMaxMissesPerQueue = 64;
 // Statements sent before the pipeline is synced (bounds the buffers).
 constexpr int kMaxPending = 1024;
 

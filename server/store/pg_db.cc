@@ -156,11 +156,6 @@ std::string PgResult::Bytes(int row, int column) const {
                      PQgetlength(result_, row, column));
 }
 
-int64_t PgResult::Affected() const {
-  const char* n = PQcmdTuples(result_);
-  return n == nullptr || *n == '\0' ? 0 : std::strtoll(n, nullptr, 10);
-}
-
 absl::StatusOr<PgConnection> PgConnection::Connect(
     const std::string& conninfo) {
   // Defaults first; what `conninfo` says wins (expand_dbname).
@@ -256,17 +251,6 @@ absl::Status PgConnection::Prepare(const std::string& name,
   return Checked(conn_, PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr),
                  "prepare " + name)
       .status();
-}
-
-absl::StatusOr<PgResult> PgConnection::Run(const std::string& name,
-                                           const PgParams& params) {
-  if (!params.valid()) return NulRefused();
-  const std::vector<const char*> values = params.Values();
-  return Checked(
-      conn_,
-      PQexecPrepared(conn_, name.c_str(), params.size(), values.data(),
-                     params.Lengths().data(), params.Formats().data(), 1),
-      name);
 }
 
 absl::StatusOr<std::vector<std::string>> PgConnection::Notifications() {

@@ -68,8 +68,6 @@ class PgResult {
   int64_t Int(int row, int column) const;
   // text or bytea columns: the raw bytes.
   std::string Bytes(int row, int column) const;
-  // Rows a command touched (UPDATE, INSERT, DELETE).
-  int64_t Affected() const;
 
  private:
   pg_result* result_;
@@ -91,11 +89,8 @@ class PgConnection {
   // Runs one statement with parameters and returns its rows.
   absl::StatusOr<PgResult> Query(const std::string& sql,
                                  const PgParams& params = PgParams());
-  // Prepares `sql` under `name` for PgPipeline::Send and Run.
+  // Prepares `sql` under `name` for PgPipeline::Send.
   absl::Status Prepare(const std::string& name, const std::string& sql);
-  // Runs a prepared statement.
-  absl::StatusOr<PgResult> Run(const std::string& name,
-                               const PgParams& params = PgParams());
 
   // False once the connection is lost; make a new one.
   bool ok() const;

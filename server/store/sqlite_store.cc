@@ -28,12 +28,6 @@ using leadrouter::v1::Assignment;
 constexpr char kSelectByLeadId[] =
     "SELECT assignment FROM assignments WHERE lead_id = ?1";
 
-// At most this many waiting leads are offered after one change frees a rep:
-// a freed seat takes one lead, and the periodic drain does the rest.
-constexpr int kMaxOffersPerChange = 64;
-// Leads whose response time lapsed, handled per ExpireDue call.
-constexpr int kMaxExpiriesPerPass = 256;
-
 // Keeps a second process off the same data directory: two writers would
 // each trust their own in-memory state and over-fill reps.
 absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
@@ -311,10 +305,6 @@ absl::StatusOr<int> SqliteStore::ExpireDue(absl::Time now, LeadChanger expire,
 }
 
 absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
-  // Routing waits while a pass holds the lock, so a pass offers at most this
-  // many leads; the next pass starts at the queue after the last one served,
-  // so every queue gets its turn.
-  constexpr int kMaxOffersPerPass = 512;
   std::lock_guard lock(mu_);
   if (closing_) return 0;
   absl::StatusOr<int> moved = DrainLocked(decide, nullptr, kMaxOffersPerPass);
@@ -325,9 +315,6 @@ absl::StatusOr<int> SqliteStore::DrainWaitingQueues(QueuedDecider decide) {
 absl::StatusOr<int> SqliteStore::DrainLocked(
     const QueuedDecider& decide, const std::vector<std::string>* only,
     int max_offers) {
-  // A queue whose leads keep staying put is left after this many in a row:
-  // nobody there is eligible, and the next pass tries again.
-  constexpr int kMaxMissesPerQueue = 64;
   std::vector<std::string> queues;
   if (only != nullptr) {
     for (const std::string& q : *only) {

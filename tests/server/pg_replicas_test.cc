@@ -28,6 +28,7 @@ namespace {
 
 using pg_test::CapacityOf;
 using pg_test::MakeLead;
+using pg_test::OneRepTable;
 using pg_test::OpenReplica;
 using pg_test::QueryInt;
 using pg_test::RouteNow;
@@ -184,17 +185,7 @@ TEST(PgReplicasTest, ThreeReplicasHoldEveryInvariantTogether) {
 TEST(PgReplicasTest, ASnapshotSeesTheOtherReplicasCommits) {
   auto uri = PgCluster::Shared().NewDatabase("snapshot");
   ASSERT_TRUE(uri.ok()) << uri.status();
-  auto table = Table(R"pb(
-    reps { id: "a" capacity: 100 }
-    teams {
-      id: "t"
-      members: [ "a" ]
-    }
-    rules {
-      id: "all"
-      target { team: "t" }
-    }
-  )pb");
+  auto table = OneRepTable(100);
   auto a = OpenReplica(*uri);
   auto b = OpenReplica(*uri);
   const absl::Time now = absl::FromUnixSeconds(1795000000);

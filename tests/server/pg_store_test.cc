@@ -30,6 +30,7 @@ namespace {
 
 using pg_test::CapacityOf;
 using pg_test::MakeLead;
+using pg_test::OneRepTable;
 using pg_test::OpenReplica;
 using pg_test::QueryInt;
 using pg_test::RouteNow;
@@ -69,17 +70,7 @@ TEST(PgStoreTest, MigrationsRunOnceWhenReplicasStartTogether) {
 TEST(PgStoreTest, ATextValueWithANulByteIsRefusedNotCutShort) {
   auto uri = PgCluster::Shared().NewDatabase("nul");
   ASSERT_TRUE(uri.ok()) << uri.status();
-  auto table = Table(R"pb(
-    reps { id: "a" capacity: 10 }
-    teams {
-      id: "t"
-      members: [ "a" ]
-    }
-    rules {
-      id: "all"
-      target { team: "t" }
-    }
-  )pb");
+  auto table = OneRepTable(10);
   auto store = OpenReplica(*uri);
   ASSERT_TRUE(
       RouteNow(*store, table, MakeLead("L1"), absl::FromUnixSeconds(1795000000))
@@ -142,17 +133,7 @@ TEST(PgStoreTest, ADatabaseRestartIsUnavailableThenHealsByItself) {
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   auto uri = (*cluster)->NewDatabase("restart");
   ASSERT_TRUE(uri.ok()) << uri.status();
-  auto table = Table(R"pb(
-    reps { id: "a" capacity: 1000 }
-    teams {
-      id: "t"
-      members: [ "a" ]
-    }
-    rules {
-      id: "all"
-      target { team: "t" }
-    }
-  )pb");
+  auto table = OneRepTable(1000);
   std::atomic<int> reach_changes = 0;
   auto opened = PgStore::Open({.conninfo = *uri,
                                .on_reach = [&](bool) { ++reach_changes; },

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "routing/assignment_lifecycle.h"
@@ -34,6 +35,14 @@ inline std::shared_ptr<const routing::RoutingTable> Table(const char* text) {
   auto table = routing::RoutingTable::Create(config);
   EXPECT_TRUE(table.ok()) << table.status();
   return *table;
+}
+
+// One rep "a" of `capacity` in team "t", which every lead goes to.
+inline std::shared_ptr<const routing::RoutingTable> OneRepTable(int capacity) {
+  return Table(absl::StrCat("reps { id: \"a\" capacity: ", capacity,
+                            " } teams { id: \"t\" members: [ \"a\" ] } "
+                            "rules { id: \"all\" target { team: \"t\" } }")
+                   .c_str());
 }
 
 inline PgStore::CapacityFn CapacityOf(
