@@ -386,4 +386,20 @@ absl::StatusOr<v1::ListAuditEventsResponse> Client::ListAuditEvents(
       });
 }
 
+absl::Status Client::Backup(
+    const std::function<bool(const v1::BackupChunk&)>& on_chunk) {
+  grpc::ClientContext context;
+  Prepare(context, absl::ZeroDuration());
+  auto reader = Next().admin->Backup(&context, v1::BackupRequest());
+  v1::BackupChunk chunk;
+  while (reader->Read(&chunk)) {
+    if (!on_chunk(chunk)) {
+      context.TryCancel();
+      reader->Finish().IgnoreError();
+      return absl::CancelledError("backup: stopped by the caller");
+    }
+  }
+  return ToAbslStatus(reader->Finish());
+}
+
 }  // namespace leadrouter

@@ -132,6 +132,12 @@ class Client {
   // One page of the audit trail, newest first.
   absl::StatusOr<v1::ListAuditEventsResponse> ListAuditEvents(
       const v1::ListAuditEventsRequest& request);
+  // A consistent copy of the server's embedded store: its chunks in order
+  // to `on_chunk` (return false to stop: CANCELLED). No deadline and no
+  // retry: a broken copy is taken again whole. `leadctl backup` writes it
+  // to a file and checks its SHA-256.
+  absl::Status Backup(
+      const std::function<bool(const v1::BackupChunk&)>& on_chunk);
 
  private:
   struct Endpoint;

@@ -21,6 +21,7 @@
 #include "server/api/assignment_service.h"
 #include "server/api/assignment_workflow.h"
 #include "server/api/call_guard.h"
+#include "server/api/commit_admission.h"
 #include "server/api/lead_intake.h"
 #include "server/api/lead_router_service.h"
 #include "server/api/routing_admin_service.h"
@@ -35,6 +36,7 @@
 #include "server/metrics/routing_gauges.h"
 #include "server/metrics/rpc_metrics.h"
 #include "server/periodic_pass.h"
+#include "server/retention_pass.h"
 #include "server/service_health.h"
 #include "server/sighup_reload.h"
 #include "server/store/pg_store.h"
@@ -152,6 +154,20 @@ int RunDaemon(const DaemonOptions& options) {
                          "served, all as \"anonymous\" with every role"}});
   }
   Authorizer authorizer(auth_config);
+
+  if (!options.restore_path.empty()) {
+    // Checked and put in place before the store opens; a file that is not
+    // a backup leaves the data directory as it was.
+    if (auto s = SqliteStore::Restore(options.restore_path, options.data_dir);
+        !s.ok()) {
+      LogError("restore_failed", {{"file", options.restore_path},
+                                  {"data_dir", options.data_dir},
+                                  {"error", std::string(s.message())}});
+      return 1;
+    }
+    LogInfo("restored",
+            {{"file", options.restore_path}, {"data_dir", options.data_dir}});
+  }
 
   Metrics metrics;
   // Set once the server runs; the store reports every commit to it.
@@ -284,9 +300,11 @@ int RunDaemon(const DaemonOptions& options) {
     (*store)->Close();
     return 1;
   }
-  LeadIntake intake(current, **store, [] { return absl::Now(); }, &metrics);
+  CommitAdmission admission(options.max_pending_commits);
+  LeadIntake intake(current, **store, [] { return absl::Now(); }, &metrics,
+                    &admission);
   AssignmentWorkflow workflow(current, **store, [] { return absl::Now(); },
-                              &metrics);
+                              &metrics, &admission);
   auto routing_gauges = std::make_shared<RoutingGauges>(current, **store);
   std::unique_ptr<prometheus::Exposer> exposer;
   std::string metrics_address = "off";
@@ -313,6 +331,7 @@ int RunDaemon(const DaemonOptions& options) {
       options.transport.limits.max_watches_per_connection);
   RoutingAdminService admin(running_config, **store,
                             [] { return absl::Now(); }, guard, &audit);
+  if (options.store.empty()) admin.set_backup_dir(options.data_dir);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -373,6 +392,13 @@ int RunDaemon(const DaemonOptions& options) {
                        [&] { return intake.DrainQueues(); });
   PeriodicPass response_clock("response_time_lapsed", options.sla_interval,
                               [&] { return workflow.ExpireResponseTimes(); });
+  std::optional<PeriodicPass> pruner;
+  if (options.retention.events > absl::ZeroDuration() ||
+      options.retention.closed_leads > absl::ZeroDuration()) {
+    pruner.emplace("retention_pruned", options.retention_interval, [&] {
+      return PruneExpired(**store, options.retention, absl::Now(), &metrics);
+    });
+  }
   service_health.Started();
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
                       {"metrics", metrics_address},
@@ -407,6 +433,7 @@ int RunDaemon(const DaemonOptions& options) {
   if (health_server) health_server->Shutdown();
   drainer.Stop();
   response_clock.Stop();
+  if (pruner) pruner->Stop();
   exposer.reset();  // no scrape reads the store after this
   audit.Stop();
   (*store)->Close();

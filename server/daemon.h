@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "server/store/assignment_store.h"
 #include "server/transport.h"
 
 namespace leadrouter::server {
@@ -26,6 +27,15 @@ struct DaemonOptions {
   absl::Duration queue_interval = absl::Seconds(1);
   // How often assignments are checked for a lapsed response time.
   absl::Duration sla_interval = absl::Seconds(1);
+  // What the store forgets, and how often it looks (see retention_pass.h).
+  RetentionPolicy retention;
+  absl::Duration retention_interval = absl::Seconds(10);
+  // A backup file (leadctl backup) to put in place as the embedded store
+  // of a new data_dir before starting; empty: none.
+  std::string restore_path;
+  // Routes and transitions that may wait for a commit at once; more are
+  // refused with RESOURCE_EXHAUSTED (see api/commit_admission.h).
+  int max_pending_commits = 1024;
   // HTTP address of the Prometheus /metrics endpoint; empty: none.
   std::string metrics_address = "127.0.0.1:9464";
   // A plaintext port serving only grpc.health.v1 (for probes that cannot

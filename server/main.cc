@@ -2,12 +2,15 @@
 // else; everything below receives DaemonOptions.
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "routing/config_validation.h"
 #include "server/daemon.h"
+#include "server/retention_pass.h"
 #include "server/store/store_uri.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -36,6 +39,21 @@ ABSL_FLAG(absl::Duration, sla_interval, absl::Seconds(1),
           "How often assigned leads are checked against their team's "
           "response time (response_sla), to re-route or escalate them.");
 
+ABSL_FLAG(std::string, event_retention, "0",
+          "How long the change stream keeps events (e.g. 30d, 12h); older "
+          "events of closed leads are deleted, and a watch cursor older "
+          "than the window gets OUT_OF_RANGE. 0 keeps everything.");
+ABSL_FLAG(std::string, closed_lead_retention, "0",
+          "Delete a closed lead with all its events this long after it "
+          "closed (e.g. 365d; storage limitation). 0 keeps them.");
+ABSL_FLAG(absl::Duration, retention_interval, absl::Seconds(10),
+          "How often what retention lets go is deleted (in small batches).");
+ABSL_FLAG(std::string, restore, "",
+          "Start from this backup (leadctl backup): it becomes the store of "
+          "--data_dir, which must not hold one yet. Embedded store only.");
+ABSL_FLAG(int, max_pending_commits, 1024,
+          "Routes and transitions that may wait for their commit at once; "
+          "more are refused at once with RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "host:port of the Prometheus /metrics HTTP endpoint (port 0 picks "
           "a free port; empty turns it off).");
@@ -105,6 +123,43 @@ int main(int argc, char** argv) {
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.queue_interval = absl::GetFlag(FLAGS_queue_interval);
   options.sla_interval = absl::GetFlag(FLAGS_sla_interval);
+  for (const auto& [flag, text, value] :
+       {std::tuple{"event_retention", absl::GetFlag(FLAGS_event_retention),
+                   &options.retention.events},
+        {"closed_lead_retention", absl::GetFlag(FLAGS_closed_lead_retention),
+         &options.retention.closed_leads}}) {
+    if (!leadrouter::routing::ParseConfigDuration(text, value)) {
+      std::fprintf(stderr,
+                   "leadrouterd: --%s: \"%s\" is not a duration (e.g. 30d, "
+                   "12h, 90m, 0)\n",
+                   flag, text.c_str());
+      return 2;
+    }
+    if (auto s = leadrouter::server::CheckRetention(*value, flag); !s.ok()) {
+      std::fprintf(stderr, "leadrouterd: %s\n",
+                   std::string(s.message()).c_str());
+      return 2;
+    }
+  }
+  options.retention_interval = absl::GetFlag(FLAGS_retention_interval);
+  if (options.retention_interval <= absl::ZeroDuration()) {
+    std::fprintf(stderr,
+                 "leadrouterd: --retention_interval must be positive\n");
+    return 2;
+  }
+  options.restore_path = absl::GetFlag(FLAGS_restore);
+  if (!options.restore_path.empty() && !options.store.empty()) {
+    std::fprintf(stderr,
+                 "leadrouterd: --restore is for the embedded store; restore "
+                 "the shared store with PostgreSQL's tools (pg_restore)\n");
+    return 2;
+  }
+  options.max_pending_commits = absl::GetFlag(FLAGS_max_pending_commits);
+  if (options.max_pending_commits < 1) {
+    std::fprintf(stderr,
+                 "leadrouterd: --max_pending_commits must be at least 1\n");
+    return 2;
+  }
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   options.auth_config_path = absl::GetFlag(FLAGS_auth_config);
   options.health_address = absl::GetFlag(FLAGS_health_listen);

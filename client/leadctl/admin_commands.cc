@@ -1,9 +1,12 @@
 #include "client/leadctl/admin_commands.h"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -175,6 +178,73 @@ int Config(Client& client, const std::vector<char*>& args) {
   std::cerr << "usage: leadctl config get [VERSION] | validate FILE | "
                "diff FILE | apply FILE | rollback VERSION\n";
   return kUsage;
+}
+
+int Backup(Client& client, const std::vector<char*>& args) {
+  if (args.size() != 3) {
+    std::cerr << "usage: leadctl backup FILE\n";
+    return kUsage;
+  }
+  const std::filesystem::path file = args[2];
+  std::error_code ec;
+  if (std::filesystem::exists(file, ec)) {
+    return Fail(absl::AlreadyExistsError(
+        absl::StrCat("backup: ", file.string(), " already exists")));
+  }
+  // Written beside the target and renamed once whole and checked, so FILE
+  // is either a complete backup or absent. Owner-only: it holds personal
+  // data.
+  const std::filesystem::path partial = file.string() + ".partial";
+  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+  std::filesystem::permissions(partial,
+                               std::filesystem::perms::owner_read |
+                                   std::filesystem::perms::owner_write,
+                               ec);
+  if (!out) {
+    return Fail(absl::UnavailableError(
+        absl::StrCat("backup: cannot write ", partial.string())));
+  }
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(
+      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
+  int64_t received = 0;
+  int64_t total = 0;
+  std::string expected_sha;
+  absl::Status status = client.Backup([&](const v1::BackupChunk& chunk) {
+    out.write(chunk.data().data(),
+              static_cast<std::streamsize>(chunk.data().size()));
+    EVP_DigestUpdate(sha.get(), chunk.data().data(), chunk.data().size());
+    received += static_cast<int64_t>(chunk.data().size());
+    total = chunk.total_bytes();
+    if (!chunk.sha256().empty()) expected_sha = chunk.sha256();
+    return static_cast<bool>(out);
+  });
+  out.close();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  EVP_DigestFinal_ex(sha.get(), digest, &digest_size);
+  const std::string got_sha = absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(digest), digest_size));
+  if (status.ok() && (!out || received != total || expected_sha != got_sha)) {
+    status = absl::DataLossError(absl::StrCat(
+        "backup: the copy arrived damaged (", received, " of ", total,
+        " bytes, checksum ", expected_sha == got_sha ? "ok" : "mismatch",
+        "); run it again"));
+  }
+  if (status.ok()) {
+    std::filesystem::rename(partial, file, ec);
+    if (ec) {
+      status = absl::UnavailableError(absl::StrCat(
+          "backup: cannot rename to ", file.string(), ": ", ec.message()));
+    }
+  }
+  if (!status.ok()) {
+    std::filesystem::remove(partial, ec);
+    return Fail(status);
+  }
+  std::cout << "backup " << file.string() << ": " << received
+            << " bytes, sha256 " << got_sha << "\n";
+  return 0;
 }
 
 int Audit(Client& client) {

@@ -5,6 +5,7 @@
 //   leadctl set-rep anna --active=false
 //   leadctl config get [VERSION] | validate F | diff F | apply F | rollback V
 //   leadctl audit --principal=crm-sync --since=2026-11-01T00:00:00Z
+//   leadctl backup leadrouter-2026-11-23.db
 //   leadctl token new --name=crm-sync --role=router
 //   leadctl --server=127.0.0.1:8081 health      (exit 0 when SERVING)
 #ifndef LEADROUTER_CLIENT_LEADCTL_ADMIN_COMMANDS_H_
@@ -22,6 +23,9 @@ int Reps(Client& client);
 int SetRep(Client& client, const std::vector<char*>& args);
 int Config(Client& client, const std::vector<char*>& args);
 int Audit(Client& client);
+// Writes a consistent copy of the server's embedded store to FILE (new),
+// checked against its SHA-256; `leadrouterd --restore=FILE` starts from it.
+int Backup(Client& client, const std::vector<char*>& args);
 // Needs no server: prints a fresh random token once, and the auth config
 // entry holding only its SHA-256.
 int Token(const std::vector<char*>& args);

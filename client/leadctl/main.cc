@@ -283,6 +283,7 @@ int main(int argc, char** argv) {
       "  config get [VERSION] | validate FILE | diff FILE | apply FILE |\n"
       "         rollback VERSION\n"
       "  audit    the audit trail (--principal, --method, --since, --until)\n"
+      "  backup FILE         a consistent copy of the store, while it serves\n"
       "  token new --name=NAME --role=ROLE[,ROLE] [--rep_ids=a,b]\n"
       "  health   grpc.health.v1 check (exit 0 SERVING, 8 NOT_SERVING)\n"
       "           a fresh token and its auth config entry\n"
@@ -318,6 +319,7 @@ int main(int argc, char** argv) {
   if (command == "set-rep") return leadrouter::leadctl::SetRep(client, args);
   if (command == "config") return leadrouter::leadctl::Config(client, args);
   if (command == "audit") return leadrouter::leadctl::Audit(client);
+  if (command == "backup") return leadrouter::leadctl::Backup(client, args);
   if (command == "import") {
     if (args.size() != 3) {
       std::cerr << "usage: leadctl import FILE.jsonl|FILE.csv\n";

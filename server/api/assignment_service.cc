@@ -292,6 +292,11 @@ AssignmentServiceImpl::WatchAssignments(
     query.after = *after;
   } else if (!request->from_start()) {
     query.after = head;
+  } else {
+    // From the oldest event the stream still serves (retention).
+    absl::StatusOr<int64_t> oldest = store_.OldestCursor();
+    if (!oldest.ok()) return refuse(oldest.status());
+    query.after = *oldest;
   }
   const std::string peer = context->peer();
   if (!TakeWatchSlot(peer)) {

@@ -47,6 +47,10 @@ template <typename Step>
 void AssignmentWorkflow::Run(const std::string& lead_id, RouteCallback done,
                              Step step, RepCheck may_act) {
   if (auto s = CheckLeadId(lead_id); !s.ok()) return done(s);
+  if (admission_ != nullptr) {
+    if (absl::Status s = admission_->Enter(); !s.ok()) return done(s);
+    done = admission_->Releasing(std::move(done));
+  }
   // One moment for the whole change, drains included; the table is the one
   // running when the store runs the change (see lead_intake.cc). The
   // change may run on a store thread after this returns (a shared store

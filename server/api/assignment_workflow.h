@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "leadrouter/v1/assignment.pb.h"
 #include "server/api/lead_intake.h"
+#include "server/api/commit_admission.h"
 #include "server/config/current_table.h"
 #include "server/store/assignment_store.h"
 
@@ -29,13 +30,16 @@ using RepCheck = std::function<absl::Status(const std::string& rep_id)>;
 // is durable, or the error (nothing changed).
 class AssignmentWorkflow {
  public:
-  // `metrics` may be null (tests).
+  // `metrics` and `admission` may be null (tests; no bound on pending
+  // writes).
   AssignmentWorkflow(const CurrentTable& table, AssignmentStore& store,
-                     Clock clock, Metrics* metrics = nullptr)
+                     Clock clock, Metrics* metrics = nullptr,
+                     CommitAdmission* admission = nullptr)
       : table_(table),
         store_(store),
         clock_(std::move(clock)),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        admission_(admission) {}
 
   void Accept(const std::string& lead_id, const std::string& etag,
               RouteCallback done, RepCheck may_act = nullptr);
@@ -64,6 +68,7 @@ class AssignmentWorkflow {
   AssignmentStore& store_;
   Clock clock_;
   Metrics* metrics_;
+  CommitAdmission* admission_;
 };
 
 // Printable ASCII without spaces, as lead ids and config ids are.

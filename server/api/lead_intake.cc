@@ -20,6 +20,16 @@ void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
     done(valid);
     return;
   }
+  if (admission_ != nullptr) {
+    if (absl::Status s = admission_->Enter(); !s.ok()) {
+      if (metrics_ != nullptr) {
+        metrics_->LeadRouted("", "", Metrics::Outcome::kShed);
+      }
+      done(s);
+      return;
+    }
+    done = admission_->Releasing(std::move(done));
+  }
   const absl::Time now = clock_();
   if (metrics_ != nullptr) {
     done = [metrics = metrics_, done = std::move(done)](

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "leadrouter/v1/assignment.pb.h"
 #include "leadrouter/v1/lead.pb.h"
+#include "server/api/commit_admission.h"
 #include "server/config/current_table.h"
 #include "server/metrics/metrics.h"
 #include "server/store/assignment_store.h"
@@ -26,16 +27,19 @@ using Clock = std::function<absl::Time()>;
 // Thread-safe.
 class LeadIntake {
  public:
-  // `metrics` may be null (tests, benchmarks).
+  // `metrics` may be null (tests, benchmarks); so may `admission` (no
+  // bound on routes waiting for their commit).
   LeadIntake(const CurrentTable& table, AssignmentStore& store, Clock clock,
-             Metrics* metrics = nullptr)
+             Metrics* metrics = nullptr, CommitAdmission* admission = nullptr)
       : table_(table),
         store_(store),
         clock_(std::move(clock)),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        admission_(admission) {}
 
   // Validates and routes; `done` runs once the decision is durable, or with
-  // INVALID_ARGUMENT naming the field (nothing stored) or a store error.
+  // INVALID_ARGUMENT naming the field (nothing stored), RESOURCE_EXHAUSTED
+  // when too many writes wait for a commit (nothing done), or a store error.
   void Route(const leadrouter::v1::Lead& lead, RouteCallback done);
 
   // The assignment Route would make now for this lead as if it were new.
@@ -52,6 +56,7 @@ class LeadIntake {
   AssignmentStore& store_;
   Clock clock_;
   Metrics* metrics_;
+  CommitAdmission* admission_;
 };
 
 // Routes waiting leads again at `now` on the table `current` holds when

@@ -1,9 +1,11 @@
 #include "server/api/routing_admin_service.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "routing/timestamps.h"
+#include "server/api/backup_stream.h"
 #include "server/api/page_token.h"
 #include "server/api/status.h"
 
@@ -297,6 +299,35 @@ grpc::ServerUnaryReactor* RoutingAdminService::ListAuditEvents(
   };
   reactor->Finish(ToGrpcStatus(list()));
   return reactor;
+}
+
+grpc::ServerWriteReactor<leadrouter::v1::BackupChunk>*
+RoutingAdminService::Backup(grpc::CallbackServerContext* context,
+                            const leadrouter::v1::BackupRequest* /*request*/) {
+  static constexpr char kBackup[] = "/leadrouter.v1.RoutingAdmin/Backup";
+  absl::StatusOr<Caller> caller = guard_.Admit(*context, kBackup);
+  if (!caller.ok()) {
+    class Refused
+        : public grpc::ServerWriteReactor<leadrouter::v1::BackupChunk> {
+     public:
+      explicit Refused(grpc::Status s) { Finish(std::move(s)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(ToGrpcStatus(caller.status()));
+  }
+  std::string dir = backup_dir_;
+  if (dir.empty()) {
+    std::error_code ec;
+    dir = std::filesystem::temp_directory_path(ec).string();
+  }
+  // The copy holds every lead's personal data: who took one is audited.
+  return new BackupStream(
+      store_, dir,
+      [this, context, caller = *caller](const grpc::Status& status) {
+        Audit(*context, caller, kBackup, {"store"}, {},
+              absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                           status.error_message()));
+      });
 }
 
 }  // namespace leadrouter::server

@@ -6,6 +6,8 @@
 #ifndef LEADROUTER_SERVER_API_ROUTING_ADMIN_SERVICE_H_
 #define LEADROUTER_SERVER_API_ROUTING_ADMIN_SERVICE_H_
 
+#include <string>
+
 #include "leadrouter/v1/routing_admin.grpc.pb.h"
 #include "server/api/call_guard.h"
 #include "server/api/lead_intake.h"
@@ -52,6 +54,14 @@ class RoutingAdminService final
       const leadrouter::v1::ListAuditEventsRequest* request,
       leadrouter::v1::ListAuditEventsResponse* response) override;
 
+  grpc::ServerWriteReactor<leadrouter::v1::BackupChunk>* Backup(
+      grpc::CallbackServerContext* context,
+      const leadrouter::v1::BackupRequest* request) override;
+
+  // Where backups are written while they are sent (the data directory; by
+  // default the system's temporary directory).
+  void set_backup_dir(std::string dir) { backup_dir_ = std::move(dir); }
+
  private:
   // Records a change (or a refused change) made by `caller`.
   void Audit(const grpc::CallbackServerContext& context, const Caller& caller,
@@ -64,6 +74,7 @@ class RoutingAdminService final
   Clock clock_;
   const CallGuard& guard_;
   AuditTrail* audit_;
+  std::string backup_dir_;
 };
 
 }  // namespace leadrouter::server

@@ -37,6 +37,7 @@ const std::vector<std::pair<std::string, Role>>& MethodRoles() {
        leadrouter::v1::ROLE_ADMIN},
       {"/leadrouter.v1.RoutingAdmin/ListAuditEvents",
        leadrouter::v1::ROLE_ADMIN},
+      {"/leadrouter.v1.RoutingAdmin/Backup", leadrouter::v1::ROLE_ADMIN},
   };
   return *table;
 }

@@ -20,6 +20,8 @@ const char* OutcomeName(Metrics::Outcome o) {
       return "replayed";
     case Metrics::Outcome::kRejectedInput:
       return "rejected_input";
+    case Metrics::Outcome::kShed:
+      return "shed";
   }
   return "unknown";
 }
@@ -105,6 +107,13 @@ Metrics::Metrics()
                            .Help("Leads escalated after too many lapses, by "
                                  "team.")
                            .Register(*registry_)),
+      retention_deleted_(prometheus::BuildCounter()
+                             .Name("leadrouter_retention_deleted_total")
+                             .Help("Rows deleted by retention: closed leads "
+                                   "(kind=leads, with their events) and "
+                                   "events past --event_retention "
+                                   "(kind=events).")
+                             .Register(*registry_)),
       config_info_(prometheus::BuildGauge()
                        .Name("leadrouter_config_info")
                        .Help("1 for the routing config version running now.")
@@ -164,6 +173,17 @@ void Metrics::CommitTook(absl::Duration d, int batch_size) {
 void Metrics::ResponseTimeLapsed(const std::string& team, bool escalated) {
   (escalated ? sla_escalations_ : sla_reroutes_).Add({{"team", team}})
       .Increment();
+}
+
+void Metrics::RetentionDeleted(int64_t leads, int64_t events) {
+  if (leads > 0) {
+    retention_deleted_.Add({{"kind", "leads"}})
+        .Increment(static_cast<double>(leads));
+  }
+  if (events > 0) {
+    retention_deleted_.Add({{"kind", "events"}})
+        .Increment(static_cast<double>(events));
+  }
 }
 
 void Metrics::ConfigLoaded(const std::string& version, absl::Time at) {

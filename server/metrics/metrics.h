@@ -30,8 +30,9 @@ namespace leadrouter::server {
 // Thread-safe.
 class Metrics {
  public:
-  // What became of a lead sent to RouteLead / RouteLeads.
-  enum class Outcome { kAssigned, kQueued, kReplayed, kRejectedInput };
+  // What became of a lead sent to RouteLead / RouteLeads; kShed: refused
+  // at once because too many writes waited for a commit.
+  enum class Outcome { kAssigned, kQueued, kReplayed, kRejectedInput, kShed };
   // How an RPC streams, as grpc_type labels it.
   enum class RpcType { kUnary, kClientStream, kServerStream, kBidiStream };
 
@@ -55,6 +56,8 @@ class Metrics {
   void DecisionTook(absl::Duration d);
   void CommitTook(absl::Duration d, int batch_size);
   void ResponseTimeLapsed(const std::string& team, bool escalated);
+  // Rows retention deleted.
+  void RetentionDeleted(int64_t leads, int64_t events);
   // The running config and when it was loaded.
   void ConfigLoaded(const std::string& version, absl::Time at);
 
@@ -69,6 +72,7 @@ class Metrics {
   prometheus::Histogram& commit_batch_;
   prometheus::Family<prometheus::Counter>& sla_reroutes_;
   prometheus::Family<prometheus::Counter>& sla_escalations_;
+  prometheus::Family<prometheus::Counter>& retention_deleted_;
   prometheus::Family<prometheus::Gauge>& config_info_;
   prometheus::Gauge& config_loaded_at_;
 

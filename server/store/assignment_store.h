@@ -109,6 +109,23 @@ struct AuditQuery {
   int limit = 100;
 };
 
+// What the store may forget, and when (see Prune). Zero keeps everything.
+struct RetentionPolicy {
+  // The change stream serves events this recent. Older events of closed
+  // leads are deleted; an open or waiting lead keeps its whole history.
+  absl::Duration events = absl::ZeroDuration();
+  // A closed lead is deleted, with all its events, this long after it
+  // closed (storage limitation). Its id can then be routed as new.
+  absl::Duration closed_leads = absl::ZeroDuration();
+};
+
+// What one Prune call deleted.
+struct PruneResult {
+  int64_t events_deleted = 0;  // events of leads that stay
+  int64_t leads_deleted = 0;   // closed leads, with their events
+  bool more = false;           // the batch was full: call again
+};
+
 // The routing config every replica of a shared store runs.
 struct SharedConfig {
   leadrouter::v1::GetConfigResponse record;  // config = base, with overrides
@@ -174,8 +191,27 @@ class AssignmentStore {
                                         QueuedDecider reroute) = 0;
 
   // Stored events matching `query`, oldest first, with their cursors.
+  // OUT_OF_RANGE naming the oldest cursor served when `query.after` is older
+  // than it (retention deleted events after it), checked against the same
+  // state the events are read from.
   virtual absl::StatusOr<std::vector<leadrouter::v1::AssignmentEvent>> Events(
       const EventQuery& query) = 0;
+  // The oldest cursor the change stream still serves (0 while nothing was
+  // pruned): every event after it is kept.
+  virtual absl::StatusOr<int64_t> OldestCursor() = 0;
+
+  // Deletes one small batch (at most `limit` leads and `limit` events) of
+  // what `policy` lets go by `now`, in its own short transaction, so routing
+  // never waits long; call again while `more`. Idempotent; every replica of
+  // a shared store may run it.
+  virtual absl::StatusOr<PruneResult> Prune(const RetentionPolicy& policy,
+                                            absl::Time now, int limit) = 0;
+
+  // Writes a consistent copy of the whole store (everything committed when
+  // it starts) to the new file `path` while routing goes on; a running
+  // leadrouterd can start from it (--restore). FAILED_PRECONDITION for a
+  // store that is backed up with its own tools (PostgreSQL).
+  virtual absl::Status Backup(const std::string& path) = 0;
   // The cursor of the newest committed event (0: none); cheap.
   virtual int64_t LastEventCursor() const = 0;
 

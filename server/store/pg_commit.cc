@@ -70,7 +70,7 @@ constexpr Statement kStatements[] = {
     {"update",
      "UPDATE assignments SET state = $2, rep_id = $3, team_id = $4, "
      "queue = $5, queued_at_us = $6, sla_due_us = $7, assignment = $8, "
-     "lead = coalesce($9, lead) WHERE lead_id = $1"},
+     "lead = coalesce($9, lead), closed_at_us = $10 WHERE lead_id = $1"},
     {"event",
      "INSERT INTO events (seq, lead_id, rep_id, previous_rep_id, team_id, "
      "at_us, event) VALUES ($1, $2, $3, $4, $5, $6, $7)"},
@@ -252,6 +252,7 @@ absl::Status PgBatch::Store(Lead lead, routing::LeadChange change,
         .Bytes(bytes);
     change.lead.has_value() ? params.Bytes(lead.SerializeAsString())
                             : params.Null();
+    params.Int(ClosedMicros(change.assignment));
     pipe_->Send("update", params);
   }
   SendPgStateChanges(*pipe_, change.changes, version_ + 1,

@@ -100,6 +100,10 @@ class PgStore final : public AssignmentStore {
   int64_t LastEventCursor() const override {
     return last_event_.load(std::memory_order_acquire);
   }
+  absl::StatusOr<int64_t> OldestCursor() override;
+  absl::StatusOr<PruneResult> Prune(const RetentionPolicy& policy,
+                                    absl::Time now, int limit) override;
+  absl::Status Backup(const std::string& path) override;
   absl::StatusOr<int> DrainWaitingQueues(QueuedDecider decide) override;
   absl::StatusOr<std::vector<QueueDepth>> Queues() override;
   absl::StatusOr<std::vector<leadrouter::v1::RepOverride>> RepOverrides()

@@ -98,7 +98,11 @@ absl::StatusOr<AssignmentPage> PgStore::List(const AssignmentQuery& query) {
 
 absl::StatusOr<std::vector<AssignmentEvent>> PgStore::Events(
     const EventQuery& query) {
-  std::string sql = "SELECT seq, event FROM events WHERE seq > $1";
+  // The stream's floor is read in the same statement (one snapshot) as the
+  // events, so a cursor whose successors were pruned is always noticed.
+  std::string sql =
+      "SELECT f.cursor, e.seq, e.event FROM stream_floor f LEFT JOIN LATERAL "
+      "(SELECT seq, event FROM events WHERE seq > $1";
   PgParams params;
   params.Int(query.after);
   int n = 1;
@@ -112,18 +116,24 @@ absl::StatusOr<std::vector<AssignmentEvent>> PgStore::Events(
     absl::StrAppend(&sql, " AND team_id = $", ++n);
     params.Text(query.team_id);
   }
-  absl::StrAppend(&sql, " ORDER BY seq LIMIT $", ++n);
+  absl::StrAppend(&sql, " ORDER BY seq LIMIT $", ++n,
+                  ") e ON true ORDER BY e.seq");
   params.Int(query.limit);
 
   return WithReader(
       [&](PgConnection& conn) -> absl::StatusOr<std::vector<AssignmentEvent>> {
         absl::StatusOr<PgResult> rows = conn.Query(sql, params);
         if (!rows.ok()) return rows.status();
+        if (rows->rows() == 0) return absl::InternalError("no stream_floor");
+        if (const int64_t oldest = rows->Int(0, 0); query.after < oldest) {
+          return CursorTooOld(query.after, oldest);
+        }
         std::vector<AssignmentEvent> events;
         events.reserve(rows->rows());
         for (int i = 0; i < rows->rows(); ++i) {
+          if (rows->IsNull(i, 1)) continue;  // no event: the floor alone
           absl::StatusOr<AssignmentEvent> e =
-              ParseEvent(rows->Int(i, 0), rows->Bytes(i, 1));
+              ParseEvent(rows->Int(i, 1), rows->Bytes(i, 2));
           if (!e.ok()) return e.status();
           events.push_back(*std::move(e));
         }

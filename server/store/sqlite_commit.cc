@@ -31,7 +31,7 @@ absl::Status SqliteStore::Commit(const std::vector<PendingWrite>& batch) {
   auto update = writer_db_.Prepare(
       "UPDATE assignments SET state = ?2, rep_id = ?3, team_id = ?4, "
       "queue = ?5, assignment = ?6, sla_due_us = ?7, "
-      "lead = coalesce(?8, lead) WHERE lead_id = ?1");
+      "lead = coalesce(?8, lead), closed_at_us = ?9 WHERE lead_id = ?1");
   auto event = writer_db_.Prepare(
       "INSERT INTO events (lead_id, rep_id, previous_rep_id, team_id, at_us, "
       "event) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -55,6 +55,7 @@ absl::Status SqliteStore::Commit(const std::vector<PendingWrite>& batch) {
       q.BindBlob(6, a.SerializeAsString());
       q.BindInt64(7, DueMicros(a));
       if (w.rewrite_lead) q.BindBlob(8, w.lead.SerializeAsString());
+      q.BindInt64(9, ClosedMicros(a));
     } else {
       q.BindInt64(6, Micros(a.routed_at()));
       q.BindBlob(7, a.SerializeAsString());
@@ -107,7 +108,11 @@ void SqliteStore::WriterLoop() {
       batch.swap(queued_);
     }
     const auto start = std::chrono::steady_clock::now();
-    const absl::Status committed = Commit(batch);
+    absl::Status committed;
+    {
+      std::lock_guard write(write_mu_);
+      committed = Commit(batch);
+    }
     if (on_commit_) {
       on_commit_(committed,
                  absl::FromChrono(std::chrono::steady_clock::now() - start),

@@ -118,6 +118,16 @@ absl::StatusOr<SqliteDb> SqliteDb::Open(const std::string& path) {
   return db;
 }
 
+absl::StatusOr<SqliteDb> SqliteDb::OpenReadOnly(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  SqliteDb db(raw);
+  if (rc != SQLITE_OK) return SqliteError(raw, rc, "open " + path);
+  sqlite3_busy_timeout(raw, 5000);
+  return db;
+}
+
 SqliteDb::SqliteDb(SqliteDb&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)) {}
 
@@ -134,6 +144,8 @@ SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
 int64_t SqliteDb::LastInsertRowid() const {
   return sqlite3_last_insert_rowid(db_);
 }
+
+int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
 absl::Status SqliteDb::Exec(const std::string& sql) {
   char* error = nullptr;

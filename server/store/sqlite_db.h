@@ -59,6 +59,9 @@ class SqliteDb {
   // Opens (creating if missing) the database file, in WAL mode with full
   // fsync on commit and a busy timeout.
   static absl::StatusOr<SqliteDb> Open(const std::string& path);
+  // Opens an existing file read-only, as it is (no WAL switch): for
+  // looking at a file before trusting it, such as a backup.
+  static absl::StatusOr<SqliteDb> OpenReadOnly(const std::string& path);
 
   SqliteDb(SqliteDb&&) noexcept;
   SqliteDb& operator=(SqliteDb&&) noexcept;
@@ -67,6 +70,8 @@ class SqliteDb {
   absl::Status Exec(const std::string& sql);
   // The rowid of the last row this connection inserted.
   int64_t LastInsertRowid() const;
+  // Rows the last INSERT, UPDATE or DELETE of this connection changed.
+  int64_t Changes() const;
   absl::StatusOr<SqliteStatement> Prepare(const std::string& sql);
 
  private:

@@ -7,6 +7,9 @@
 //      rep_override (admins' availability and capacity overrides)
 //   4  + audit_events (who changed what, and denied calls) and
 //      config_versions (every config that ran)
+//   5  + assignments.closed_at_us (when a lead closed, for retention) and
+//      stream_floor (the change stream's oldest served cursor); the file is
+//      marked with PRAGMA application_id, so a backup can be recognised
 #include "server/store/sqlite_state.h"
 
 #include "absl/strings/str_cat.h"
@@ -15,7 +18,6 @@
 namespace leadrouter::server {
 namespace {
 
-constexpr int kSchemaVersion = 4;
 
 constexpr char kTables[] = R"sql(
 CREATE TABLE IF NOT EXISTS assignments (
@@ -29,7 +31,8 @@ CREATE TABLE IF NOT EXISTS assignments (
   assignment   BLOB NOT NULL,
   lead         BLOB NOT NULL,
   score        INTEGER NOT NULL DEFAULT 0,
-  sla_due_us   INTEGER NOT NULL DEFAULT 0
+  sla_due_us   INTEGER NOT NULL DEFAULT 0,
+  closed_at_us INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS assignments_by_rep ON assignments(rep_id, position);
 CREATE INDEX IF NOT EXISTS assignments_by_team
@@ -90,6 +93,11 @@ CREATE TABLE IF NOT EXISTS company_owner (
   open_count INTEGER NOT NULL,
   UNIQUE (team_id, domain, rep_id)
 );
+CREATE TABLE IF NOT EXISTS stream_floor (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  cursor INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO stream_floor (id, cursor) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS catch_up (
   team_id TEXT NOT NULL,
   rep_id  TEXT NOT NULL,
@@ -103,7 +111,9 @@ constexpr char kPartialIndexes[] =
     "CREATE INDEX IF NOT EXISTS assignments_queued ON assignments(queue) "
     "WHERE state = 2; "
     "CREATE INDEX IF NOT EXISTS assignments_sla_due ON "
-    "assignments(sla_due_us) WHERE sla_due_us > 0";
+    "assignments(sla_due_us) WHERE sla_due_us > 0; "
+    "CREATE INDEX IF NOT EXISTS assignments_closed ON "
+    "assignments(closed_at_us) WHERE state = 4";
 
 absl::StatusOr<int> UserVersion(SqliteDb& db) {
   auto q = db.Prepare("PRAGMA user_version");
@@ -165,10 +175,10 @@ absl::Status CreateOrUpgradeSchema(SqliteDb& db) {
   };
   absl::StatusOr<int> version = UserVersion(db);
   if (!version.ok()) return fail(version.status());
-  if (*version > kSchemaVersion) {
+  if (*version > kSqliteSchemaVersion) {
     return fail(absl::FailedPreconditionError(absl::StrCat(
         "the database has schema version ", *version,
-        ", newer than this leadrouterd (", kSchemaVersion,
+        ", newer than this leadrouterd (", kSqliteSchemaVersion,
         "); run a newer release")));
   }
   if (*version == 1) {
@@ -182,9 +192,32 @@ absl::Status CreateOrUpgradeSchema(SqliteDb& db) {
       return fail(s);
     }
   }
+  // Versions before 5 did not record when a lead closed (leads close from
+  // version 3 on): the time of its last event is when it did.
+  if (*version >= 1 && *version <= 4) {
+    if (auto s = db.Exec("ALTER TABLE assignments ADD COLUMN closed_at_us "
+                         "INTEGER NOT NULL DEFAULT 0");
+        !s.ok()) {
+      return fail(s);
+    }
+  }
+  if (*version == 3 || *version == 4) {
+    if (auto s = db.Exec(
+            "UPDATE assignments SET closed_at_us = coalesce((SELECT "
+            "max(at_us) FROM events e WHERE e.lead_id = assignments.lead_id), "
+            "routed_at_us) WHERE state = 4");
+        !s.ok()) {
+      return fail(s);
+    }
+  }
   if (auto s = db.Exec(kTables); !s.ok()) return fail(s);
+  if (auto s = db.Exec(absl::StrCat("PRAGMA application_id = ",
+                                    kSqliteApplicationId));
+      !s.ok()) {
+    return fail(s);
+  }
   if (auto s = db.Exec(kPartialIndexes); !s.ok()) return fail(s);
-  if (auto s = db.Exec(absl::StrCat("PRAGMA user_version = ", kSchemaVersion));
+  if (auto s = db.Exec(absl::StrCat("PRAGMA user_version = ", kSqliteSchemaVersion));
       !s.ok()) {
     return fail(s);
   }

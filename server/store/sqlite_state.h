@@ -9,6 +9,7 @@
 #ifndef LEADROUTER_SERVER_STORE_SQLITE_STATE_H_
 #define LEADROUTER_SERVER_STORE_SQLITE_STATE_H_
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 
@@ -18,6 +19,11 @@
 #include "server/store/sqlite_db.h"
 
 namespace leadrouter::server {
+
+// The schema this leadrouterd writes (PRAGMA user_version), and the mark
+// every leadrouter database carries (PRAGMA application_id, "LRDR").
+inline constexpr int kSqliteSchemaVersion = 5;
+inline constexpr int64_t kSqliteApplicationId = 0x4c524452;
 
 // Creates the tables of a new database, or upgrades an older schema in
 // place keeping every row.

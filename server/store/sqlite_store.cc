@@ -28,9 +28,11 @@ using leadrouter::v1::Assignment;
 constexpr char kSelectByLeadId[] =
     "SELECT assignment FROM assignments WHERE lead_id = ?1";
 
+}  // namespace
+
 // Keeps a second process off the same data directory: two writers would
 // each trust their own in-memory state and over-fill reps.
-absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
+absl::StatusOr<int> SqliteStore::LockDataDir(const std::string& data_dir) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
@@ -51,8 +53,6 @@ absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
   }
   return fd;
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     const std::string& data_dir, CommitObserver on_commit) {
@@ -75,7 +75,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     return !lookup.ok() ? lookup.status() : reader.status();
   }
   std::unique_ptr<SqliteStore> store(
-      new SqliteStore(*lock_fd, *std::move(writer), *std::move(lookup),
+      new SqliteStore(*lock_fd, path, *std::move(writer), *std::move(lookup),
                       *std::move(reader)));
   if (auto s = store->LoadState(); !s.ok()) return s;
   store->on_commit_ = std::move(on_commit);
@@ -83,9 +83,10 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   return store;
 }
 
-SqliteStore::SqliteStore(int lock_fd, SqliteDb writer, SqliteDb lookup,
-                         SqliteDb reader)
+SqliteStore::SqliteStore(int lock_fd, std::string path, SqliteDb writer,
+                         SqliteDb lookup, SqliteDb reader)
     : lock_fd_(lock_fd),
+      path_(std::move(path)),
       writer_db_(std::move(writer)),
       lookup_db_(std::move(lookup)),
       reader_db_(std::move(reader)) {}
@@ -115,6 +116,10 @@ absl::Status SqliteStore::LoadState() {
   if (!last.ok()) return last.status();
   if (absl::StatusOr<bool> row = last->Step(); !row.ok()) return row.status();
   last_event_.store(last->ColumnInt64(0), std::memory_order_release);
+  auto floor = lookup_db_.Prepare("SELECT cursor FROM stream_floor");
+  if (!floor.ok()) return floor.status();
+  if (absl::StatusOr<bool> row = floor->Step(); !row.ok()) return row.status();
+  stream_floor_.store(floor->ColumnInt64(0), std::memory_order_release);
   state_ = *std::move(state);
   waiting_ = std::move(waiting);
   return absl::OkStatus();

@@ -55,6 +55,14 @@ class SqliteStore final : public AssignmentStore {
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
       const std::string& data_dir, CommitObserver on_commit = nullptr);
 
+  // Puts the backup `file` (from Backup, any older schema) in place as the
+  // store of the new `data_dir`, checked first: INVALID_ARGUMENT for a file
+  // that is not a leadrouter backup, FAILED_PRECONDITION for a newer schema
+  // or a directory that already holds a store. Nothing in `data_dir`
+  // changes unless the whole file is in place.
+  static absl::Status Restore(const std::string& file,
+                              const std::string& data_dir);
+
   ~SqliteStore() override;
 
   void Route(const leadrouter::v1::Lead& lead, Decider decide,
@@ -72,6 +80,12 @@ class SqliteStore final : public AssignmentStore {
   int64_t LastEventCursor() const override {
     return last_event_.load(std::memory_order_acquire);
   }
+  absl::StatusOr<int64_t> OldestCursor() override {
+    return stream_floor_.load(std::memory_order_acquire);
+  }
+  absl::StatusOr<PruneResult> Prune(const RetentionPolicy& policy,
+                                    absl::Time now, int limit) override;
+  absl::Status Backup(const std::string& path) override;
   absl::StatusOr<int> DrainWaitingQueues(QueuedDecider decide) override;
   absl::StatusOr<std::vector<leadrouter::v1::RepOverride>> RepOverrides()
       override;
@@ -127,7 +141,12 @@ class SqliteStore final : public AssignmentStore {
     }
   };
 
-  SqliteStore(int lock_fd, SqliteDb writer, SqliteDb lookup, SqliteDb reader);
+  // flock()s data_dir/LOCK; returns its descriptor. FAILED_PRECONDITION
+  // when another process holds it.
+  static absl::StatusOr<int> LockDataDir(const std::string& data_dir);
+
+  SqliteStore(int lock_fd, std::string path, SqliteDb writer, SqliteDb lookup,
+              SqliteDb reader);
 
   // Rebuilds state_ and waiting_ from the database (mu_ held).
   absl::Status LoadState();
@@ -152,10 +171,19 @@ class SqliteStore final : public AssignmentStore {
                                   int max_offers);
   void WriterLoop();
   absl::Status Commit(const std::vector<PendingWrite>& batch);
+  // Prune's steps, inside its transaction (write_mu_ held).
+  absl::StatusOr<int64_t> PruneClosedLeads(absl::Time cutoff, int limit,
+                                           bool* more);
+  absl::StatusOr<int64_t> PruneEvents(absl::Time cutoff, int limit,
+                                      bool* more);
 
   const int lock_fd_;
+  const std::string path_;    // the database file
   CommitObserver on_commit_;  // set before the writer thread starts
-  SqliteDb writer_db_;  // the writer thread's connection
+  // The writer connection: the writer thread's for group commits, and
+  // pruning's between them.
+  std::mutex write_mu_;
+  SqliteDb writer_db_;  // guarded by write_mu_
 
   std::mutex mu_;
   std::condition_variable work_ready_;
@@ -177,6 +205,9 @@ class SqliteStore final : public AssignmentStore {
   SqliteDb reader_db_;  // guarded by reader_mu_
 
   std::atomic<int64_t> last_event_ = 0;  // cursor of the newest committed
+  // The oldest cursor served (stream_floor); raised before the events
+  // after the old value are deleted, and read after events are.
+  std::atomic<int64_t> stream_floor_ = 0;
   std::atomic<int64_t> commits_ = 0;
   std::atomic<int64_t> committed_routes_ = 0;
 

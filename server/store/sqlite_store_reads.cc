@@ -122,6 +122,11 @@ absl::StatusOr<std::vector<AssignmentEvent>> SqliteStore::Events(
     if (!e.ok()) return e.status();
     events.push_back(*std::move(e));
   }
+  // Read after the events: pruning raises the floor before it deletes.
+  if (const int64_t oldest = stream_floor_.load(std::memory_order_acquire);
+      query.after < oldest) {
+    return CursorTooOld(query.after, oldest);
+  }
   return events;
 }
 

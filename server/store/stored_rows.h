@@ -27,6 +27,22 @@ inline int64_t DueMicros(const leadrouter::v1::Assignment& a) {
              : 0;
 }
 
+// When `a` closed (for retention); 0 while it is open or waiting.
+inline int64_t ClosedMicros(const leadrouter::v1::Assignment& a) {
+  return a.state() == leadrouter::v1::ASSIGNMENT_STATE_CLOSED
+             ? std::max<int64_t>(1, Micros(a.closed_at()))
+             : 0;
+}
+
+// The refusal of a watch cursor the change stream no longer serves.
+inline absl::Status CursorTooOld(int64_t after, int64_t oldest) {
+  return absl::OutOfRangeError(absl::StrCat(
+      "cursor: \"", after,
+      "\" is older than the change stream keeps (--event_retention); the "
+      "oldest cursor still served is \"",
+      oldest, "\""));
+}
+
 inline absl::StatusOr<leadrouter::v1::Assignment> ParseAssignment(
     const std::string& bytes) {
   leadrouter::v1::Assignment a;

@@ -1,0 +1,54 @@
+// Bounds the writes waiting for a commit. Each route or transition holds a
+// slot from the moment it is accepted until its durable answer; when every
+// slot is taken a new one is refused at once with RESOURCE_EXHAUSTED,
+// before any work is done for it. Under far more callers than the store can
+// commit, the queue (and so each admitted call's wait and the memory it
+// holds) stays bounded, and the machine keeps its time for admitted calls.
+//
+//   CommitAdmission admission(1024);
+//   absl::StatusOr<RouteCallback> held = admission.Hold(std::move(done));
+//   if (!held.ok()) return done_copy(held.status());
+#ifndef LEADROUTER_SERVER_API_COMMIT_ADMISSION_H_
+#define LEADROUTER_SERVER_API_COMMIT_ADMISSION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/status.h"
+#include "server/store/assignment_store.h"
+
+namespace leadrouter::server {
+
+// Thread-safe.
+class CommitAdmission {
+ public:
+  // Told of every call refused (for metrics); may be empty.
+  using OnShed = std::function<void()>;
+
+  explicit CommitAdmission(int max_pending, OnShed on_shed = nullptr)
+      : max_pending_(max_pending), on_shed_(std::move(on_shed)) {}
+
+  // Takes a slot, or RESOURCE_EXHAUSTED (nothing taken) when all are held.
+  absl::Status Enter();
+  // Gives a slot back.
+  void Leave() { pending_.fetch_sub(1, std::memory_order_acq_rel); }
+
+  // `done`, wrapped to give the slot back when it runs. The caller must
+  // have entered.
+  RouteCallback Releasing(RouteCallback done);
+
+  int pending() const { return pending_.load(std::memory_order_acquire); }
+  int max_pending() const { return max_pending_; }
+  int64_t shed() const { return shed_.load(std::memory_order_relaxed); }
+
+ private:
+  const int max_pending_;
+  const OnShed on_shed_;
+  std::atomic<int> pending_ = 0;
+  std::atomic<int64_t> shed_ = 0;
+};
+
+}  // namespace leadrouter::server
+
+#endif  // LEADROUTER_SERVER_API_COMMIT_ADMISSION_H_
