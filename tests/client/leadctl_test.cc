@@ -6,9 +6,14 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -191,6 +196,135 @@ TEST_F(LeadctlTest, AnInterruptedImportResumesWithNoLeadRoutedTwice) {
                   .ok());
   EXPECT_EQ(stored, kLeads);
   EXPECT_EQ(changed, 0);
+}
+
+// Every open lead of `rep` in the store behind `assignments`, page by page.
+int OpenLeadsOf(v1::AssignmentService::Stub& assignments,
+                const std::string& rep) {
+  int open = 0;
+  v1::ListAssignmentsRequest request;
+  request.set_rep_id(rep);
+  request.set_state(v1::ASSIGNMENT_STATE_ASSIGNED);
+  request.set_page_size(1000);
+  while (true) {
+    grpc::ClientContext context;
+    v1::ListAssignmentsResponse page;
+    EXPECT_TRUE(
+        assignments.ListAssignments(&context, request, &page).ok());
+    open += page.assignments_size();
+    if (page.next_page_token().empty()) return open;
+    request.set_page_token(page.next_page_token());
+  }
+}
+
+// Routes go on while `leadctl backup` copies the store; a leadrouterd
+// started from the copy holds every lead acknowledged before the backup
+// began, and its loads and rotation are those of one moment.
+TEST_F(LeadctlTest, ABackupTakenUnderLoadRestoresEveryAcknowledgedLead) {
+  std::mutex mu;
+  std::vector<std::string> acknowledged;  // mu
+  std::atomic<bool> stop = false;
+  std::vector<std::thread> load;
+  for (int t = 0; t < 4; ++t) {
+    load.emplace_back([&, t] {
+      auto router = v1::LeadRouter::NewStub(channel_);
+      for (int i = 0; i < 600 && !stop.load(); ++i) {
+        // Two in three to the bulk team's rotation, the rest to dach
+        // (full at once: they wait in its queue).
+        const std::string id = absl::StrCat("bk-", t, "-", i);
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::seconds(30));
+        v1::RouteLeadRequest request;
+        *request.mutable_lead() = MakeLead(id, i % 3 == 2 ? "DE" : "GB");
+        v1::RouteLeadResponse response;
+        if (router->RouteLead(&context, request, &response).ok()) {
+          std::lock_guard lock(mu);
+          acknowledged.push_back(id);
+        }
+      }
+    });
+  }
+  // Wait (bounded) until some leads are in, then take the backup while
+  // routes go on.
+  for (int i = 0; i < 600; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (acknowledged.size() >= 200) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::vector<std::string> before;
+  {
+    std::lock_guard lock(mu);
+    before = acknowledged;
+  }
+  ASSERT_GE(before.size(), 200u);
+  const std::string file = dir_ + "/backup.db";
+  LeadctlRun backup = Leadctl(daemon_->address(), "backup " + file);
+  size_t after_backup = 0;
+  {
+    std::lock_guard lock(mu);
+    after_backup = acknowledged.size();
+  }
+  stop = true;
+  for (std::thread& t : load) t.join();
+  ASSERT_EQ(backup.exit_code, 0) << backup.out;
+  EXPECT_THAT(backup.out, HasSubstr("sha256"));
+  // Routing did not stop for it.
+  EXPECT_GT(acknowledged.size(), before.size());
+  std::cout << "acknowledged before the backup " << before.size()
+            << ", when it ended " << after_backup << ", in all "
+            << acknowledged.size() << "\n";
+  // The file is not overwritten.
+  EXPECT_NE(Leadctl(daemon_->address(), "backup " + file).exit_code, 0);
+
+  std::string log;
+  auto restored = DaemonProcess::Start(config_path_, dir_ + "/restored",
+                                       {"--restore=" + file}, &log);
+  ASSERT_NE(restored, nullptr) << log;
+  auto channel = grpc::CreateChannel(restored->address(),
+                                     grpc::InsecureChannelCredentials());
+  auto assignments = v1::AssignmentService::NewStub(channel);
+  auto admin = v1::RoutingAdmin::NewStub(channel);
+  for (const std::string& id : before) {
+    grpc::ClientContext context;
+    v1::GetAssignmentRequest request;
+    request.set_lead_id(id);
+    v1::Assignment a;
+    ASSERT_TRUE(assignments->GetAssignment(&context, request, &a).ok()) << id;
+  }
+  // Loads are those of the stored assignments, and the bulk team's round
+  // robin is even (within one lead) as it is after every commit.
+  grpc::ClientContext context;
+  v1::ListRepsResponse reps;
+  ASSERT_TRUE(admin->ListReps(&context, v1::ListRepsRequest(), &reps).ok());
+  int lowest = 1 << 30, highest = 0;
+  for (const v1::RepStatus& rep : reps.reps()) {
+    const int open = OpenLeadsOf(*assignments, rep.rep_id());
+    EXPECT_EQ(rep.open_assignments(), open) << rep.rep_id();
+    if (rep.rep_id().starts_with("r")) {
+      lowest = std::min(lowest, open);
+      highest = std::max(highest, open);
+    }
+  }
+  EXPECT_GT(lowest, 0);
+  EXPECT_LE(highest - lowest, 1);
+}
+
+TEST_F(LeadctlTest, RestoreRefusesAFileThatIsNotABackup) {
+  const std::string junk = dir_ + "/junk.db";
+  WriteFile(junk, "not a database");
+  std::string log;
+  const std::string fresh = dir_ + "/fresh";
+  EXPECT_EQ(DaemonProcess::RunToExit({"--config=" + config_path_,
+                                      "--data_dir=" + fresh,
+                                      "--restore=" + junk},
+                                     &log),
+            1);
+  EXPECT_THAT(log, HasSubstr("restore_failed"));
+  EXPECT_THAT(log, HasSubstr("not a leadrouter backup"));
+  EXPECT_FALSE(std::filesystem::exists(fresh));
 }
 
 }  // namespace

@@ -88,6 +88,17 @@ std::map<std::string, Call> EveryMethod() {
     stream->WritesDone();
     return stream->Finish();
   };
+  calls[ra + "Backup"] = [](grpc::Channel& ch, const std::string& token) {
+    auto stub = RoutingAdmin::NewStub(
+        std::shared_ptr<grpc::Channel>(&ch, [](grpc::Channel*) {}));
+    grpc::ClientContext c;
+    Authorize(c, token);
+    auto reader = stub->Backup(&c, v1::BackupRequest());
+    v1::BackupChunk chunk;
+    while (reader->Read(&chunk)) {
+    }
+    return reader->Finish();
+  };
   calls[as + "WatchAssignments"] = [](grpc::Channel& ch,
                                       const std::string& token) {
     auto stub = AssignmentService::NewStub(

@@ -4,6 +4,7 @@
 // transition calls' status codes.
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -234,6 +235,96 @@ TEST_F(WatchTest, TransitionsOverGrpcUseTheCanonicalCodes) {
   EXPECT_EQ(page.assignments(0).lead_id(), "t-0");
   list.set_state(static_cast<v1::AssignmentState>(42));
   EXPECT_EQ(List(list, &page).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// With --event_retention the stream keeps a window: a cursor whose
+// successors were pruned is refused with OUT_OF_RANGE naming the oldest
+// cursor served, from_start begins there, and open leads keep their
+// history. Waits on the condition (bounded), not on the clock.
+TEST_F(WatchTest, ACursorOlderThanTheRetentionWindowIsOutOfRange) {
+  daemon_->Terminate();
+  StartDaemon({"--event_retention=1s", "--retention_interval=100ms"});
+  ASSERT_EQ(RouteTo(MakeLead("old-1", "GB")).substr(0, 1), "r");
+  {
+    grpc::ClientContext context;
+    v1::AcceptAssignmentRequest accept;
+    accept.set_lead_id("old-1");
+    v1::Assignment a;
+    ASSERT_TRUE(assignments_->AcceptAssignment(&context, accept, &a).ok());
+  }
+  {
+    grpc::ClientContext context;
+    v1::CloseAssignmentRequest close;
+    close.set_lead_id("old-1");
+    close.set_outcome(v1::CLOSE_OUTCOME_WON);
+    v1::Assignment a;
+    ASSERT_TRUE(assignments_->CloseAssignment(&context, close, &a).ok());
+  }
+  ASSERT_EQ(RouteTo(MakeLead("open-1", "GB")).substr(0, 1), "r");
+
+  grpc::Status refused;
+  for (int i = 0; i < 600; ++i) {
+    grpc::ClientContext context;
+    v1::WatchAssignmentsRequest request;
+    request.set_cursor("1");
+    auto reader = Watch(&context, request);
+    v1::AssignmentEvent event;
+    if (!reader->Read(&event)) {
+      refused = reader->Finish();
+      if (refused.error_code() == grpc::StatusCode::OUT_OF_RANGE) break;
+    } else {
+      context.TryCancel();
+      reader->Finish().IgnoreError();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::OUT_OF_RANGE)
+      << refused.error_message();
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("oldest cursor still served is \"4\""));
+
+  // After a restart with a long window (nothing new is pruned while the
+  // test reads), the floor is still there, and from_start begins at it.
+  daemon_->Terminate();
+  StartDaemon({"--event_retention=1h", "--retention_interval=100ms"});
+  RouteTo(MakeLead("new-1", "GB"));
+  {
+    grpc::ClientContext context;
+    v1::WatchAssignmentsRequest request;
+    request.set_from_start(true);
+    auto reader = Watch(&context, request);
+    v1::AssignmentEvent event;
+    ASSERT_TRUE(reader->Read(&event));
+    EXPECT_EQ(event.lead_id(), "new-1");
+    EXPECT_EQ(event.cursor(), "5");
+    context.TryCancel();
+    reader->Finish().IgnoreError();
+  }
+  v1::Assignment open;
+  ASSERT_TRUE(Get("open-1", &open).ok());
+  EXPECT_EQ(open.history_size(), 1);
+  v1::Assignment closed;
+  ASSERT_TRUE(Get("old-1", &closed).ok());
+  EXPECT_EQ(closed.history_size(), 0);
+}
+
+TEST(RetentionFlags, OutOfRangeValuesAreRefusedAtStart) {
+  const std::string dir = MakeTempDir("retention-flags");
+  WriteFile(dir + "/routing.yaml", kServiceTestConfig);
+  for (const std::string& flag :
+       {std::string("--event_retention=-5s"),
+        std::string("--closed_lead_retention=5000d"),
+        std::string("--event_retention=soon")}) {
+    std::string log;
+    EXPECT_EQ(DaemonProcess::RunToExit({"--config=" + dir + "/routing.yaml",
+                                        "--data_dir=" + dir + "/data",
+                                        "--listen=127.0.0.1:0", flag},
+                                       &log),
+              2)
+        << flag;
+    EXPECT_THAT(log, HasSubstr(flag.substr(2, flag.find('=') - 2))) << log;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/data"));
 }
 
 }  // namespace
