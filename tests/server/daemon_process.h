@@ -42,6 +42,8 @@ class DaemonProcess {
   void Kill();
   // Sends SIGTERM without waiting; WaitForExit() collects the exit code.
   void SendTerm();
+  // The process id (for its /proc figures in benchmarks).
+  pid_t pid() const { return pid_; }
   // SIGHUP: re-read the config file.
   void SendHup();
   int WaitForExit();

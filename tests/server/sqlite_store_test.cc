@@ -1,6 +1,7 @@
 // What only the embedded store has: a database written by the first release
 // (schema 1) is upgraded in place with nothing lost. The behaviour both
 // stores share is tested in store_conformance_test.cc.
+#include "server/store/sqlite_state.h"
 #include "server/store/sqlite_store.h"
 
 #include <unistd.h>
@@ -121,7 +122,7 @@ TEST(SqliteStoreTest, ADatabaseOfSchemaOneIsUpgradedWithNothingLost) {
   auto version = db->Prepare("PRAGMA user_version");
   ASSERT_TRUE(version.ok());
   ASSERT_TRUE(*version->Step());
-  EXPECT_EQ(version->ColumnInt64(0), 4);
+  EXPECT_EQ(version->ColumnInt64(0), kSqliteSchemaVersion);
 }
 
 }  // namespace
