@@ -121,8 +121,8 @@ struct Result {
 };
 
 // Keeps `in_flight` calls going over `channels` for warm-up + `seconds`.
-// A call refused with RESOURCE_EXHAUSTED waits 20 ms before its slot sends
-// again, as a client backing off would.
+// A call refused with RESOURCE_EXHAUSTED waits 100 ms before its slot sends
+// again, as the client library's first back-off does.
 Result RunLoad(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                int in_flight, double seconds) {
   struct Slot {
@@ -203,7 +203,7 @@ Result RunLoad(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
       s.waiting = true;
       s.alarm.Set(&cq,
                   std::chrono::system_clock::now() +
-                      std::chrono::milliseconds(20),
+                      std::chrono::milliseconds(100),
                   &s);
     } else {
       send(s);

@@ -23,7 +23,13 @@ namespace {
 
 class EmptyReply final : public grpc::ServerGenericBidiReactor {
  public:
-  EmptyReply() { StartRead(&request_); }
+  EmptyReply() {
+    // An empty message is zero bytes, but a buffer of no slices is not a
+    // message to gRPC: one empty slice.
+    grpc::Slice empty("");
+    reply_ = grpc::ByteBuffer(&empty, 1);
+    StartRead(&request_);
+  }
   void OnReadDone(bool ok) override {
     if (!ok) {
       Finish(grpc::Status::OK);
@@ -35,7 +41,7 @@ class EmptyReply final : public grpc::ServerGenericBidiReactor {
 
  private:
   grpc::ByteBuffer request_;
-  grpc::ByteBuffer reply_;  // empty: the encoding of an empty message
+  grpc::ByteBuffer reply_;
 };
 
 class EmptyService final : public grpc::CallbackGenericService {

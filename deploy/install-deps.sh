@@ -10,6 +10,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc
   libabsl-dev libssl-dev libyaml-cpp-dev libsqlite3-dev prometheus-cpp-dev
   libpq-dev             # the shared store's client (PostgreSQL 15's libpq)
+  zlib1g-dev            # stored assignments are deflated
   postgresql-15         # the tests start a throwaway PostgreSQL cluster
   libgtest-dev libgmock-dev libbenchmark-dev tzdata
   prometheus            # the server and promtool, for the test suite

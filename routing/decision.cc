@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "routing/company.h"
 #include "routing/timestamps.h"
+#include "routing/trace_text.h"
 
 namespace leadrouter::routing {
 namespace {
@@ -78,15 +79,14 @@ PassOverReason Check(const CompiledRep& rep, const Context& ctx,
   if (ctx.declined != nullptr &&
       std::find(ctx.declined->begin(), ctx.declined->end(), r.id()) !=
           ctx.declined->end()) {
-    return pass(leadrouter::v1::PASS_OVER_REASON_DECLINED,
-                "rejected this lead or let it lapse before");
+    return pass(leadrouter::v1::PASS_OVER_REASON_DECLINED, kDeclinedDetail);
   }
   if (r.has_active() && !r.active()) {
-    return pass(leadrouter::v1::PASS_OVER_REASON_INACTIVE, "inactive");
+    return pass(leadrouter::v1::PASS_OVER_REASON_INACTIVE, kInactiveDetail);
   }
   if (rep.availability.OutOfOffice(ctx.now)) {
     return pass(leadrouter::v1::PASS_OVER_REASON_OUT_OF_OFFICE,
-                "out of office");
+                kOutOfOfficeDetail);
   }
   if (needs.working_hours && !rep.availability.WithinWorkingHours(ctx.now)) {
     return pass(leadrouter::v1::PASS_OVER_REASON_OUTSIDE_WORKING_HOURS,
@@ -106,17 +106,15 @@ PassOverReason Check(const CompiledRep& rep, const Context& ctx,
                      return rep.products.contains(p);
                    })) {
     return pass(leadrouter::v1::PASS_OVER_REASON_PRODUCT_SKILL,
-                "covers none of the lead's products");
+                kProductSkillDetail);
   }
   if (open >= r.capacity()) {
     return pass(leadrouter::v1::PASS_OVER_REASON_AT_CAPACITY,
-                absl::StrCat("at capacity (", open, " of ", r.capacity(),
-                             " open)"));
+                AtCapacityDetail(open, r.capacity()));
   }
   if (r.daily_cap() > 0 && today >= r.daily_cap()) {
     return pass(leadrouter::v1::PASS_OVER_REASON_DAILY_CAP,
-                absl::StrCat("daily cap reached (", today, " of ",
-                             r.daily_cap(), " today)"));
+                DailyCapDetail(today, r.daily_cap()));
   }
   return leadrouter::v1::PASS_OVER_REASON_UNSPECIFIED;
 }
@@ -302,9 +300,8 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
           attempt.same_company
               ? leadrouter::v1::PASS_OVER_REASON_SAME_COMPANY_OWNER
               : leadrouter::v1::PASS_OVER_REASON_NOT_NEXT_IN_ROTATION);
-      c.set_detail(absl::StrCat("eligible; ", ct.members[chosen]->rep->id(),
-                                attempt.same_company ? " owns the company"
-                                                     : " was picked first"));
+      c.set_detail(
+          RotationDetail(ct.members[chosen]->rep->id(), attempt.same_company));
     }
   }
 

@@ -200,11 +200,14 @@ absl::StatusOr<std::vector<std::string>> PgBatch::Remember(
   std::vector<std::string> ids;
   for (int i = 0; i < rows.rows(); ++i) {
     Known k;
-    if (!k.assignment.ParseFromString(rows.Bytes(i, 1)) ||
-        !k.lead.ParseFromString(rows.Bytes(i, 2))) {
+    absl::StatusOr<Assignment> a = ParseAssignment(rows.Bytes(i, 1));
+    absl::StatusOr<Lead> lead = ParseLead(rows.Bytes(i, 2));
+    if (!a.ok() || !lead.ok()) {
       return absl::DataLossError(
           absl::StrCat("stored lead ", rows.Bytes(i, 0), " does not parse"));
     }
+    k.assignment = *std::move(a);
+    k.lead = *std::move(lead);
     ids.push_back(rows.Bytes(i, 0));
     known_[ids.back()] = std::move(k);
   }
@@ -226,7 +229,7 @@ absl::Status PgBatch::Store(Lead lead, routing::LeadChange change,
     routing::ApplyChanges(change.changes, &store_.state_);
   }
   const Assignment& a = change.assignment;
-  const std::string bytes = a.SerializeAsString();
+  const std::string bytes = PackAssignment(change.assignment);
   if (insert) {
     pipe_->Send("insert", PgParams()
                               .Text(a.lead_id())
@@ -239,7 +242,7 @@ absl::Status PgBatch::Store(Lead lead, routing::LeadChange change,
                               .Int(lead.score())
                               .Int(DueMicros(a))
                               .Bytes(bytes)
-                              .Bytes(lead.SerializeAsString()));
+                              .Bytes(PackLead(lead)));
   } else {
     PgParams params;
     params.Text(a.lead_id())
@@ -250,7 +253,7 @@ absl::Status PgBatch::Store(Lead lead, routing::LeadChange change,
         .Int(QueuedMicros(a))
         .Int(DueMicros(a))
         .Bytes(bytes);
-    change.lead.has_value() ? params.Bytes(lead.SerializeAsString())
+    change.lead.has_value() ? params.Bytes(PackLead(lead))
                             : params.Null();
     params.Int(ClosedMicros(change.assignment));
     pipe_->Send("update", params);

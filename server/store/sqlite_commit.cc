@@ -17,7 +17,7 @@
 namespace leadrouter::server {
 using leadrouter::v1::Assignment;
 
-absl::Status SqliteStore::Commit(const std::vector<PendingWrite>& batch) {
+absl::Status SqliteStore::Commit(std::vector<PendingWrite>& batch) {
   if (auto s = writer_db_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   auto fail = [&](absl::Status s) {
     writer_db_.Exec("ROLLBACK").IgnoreError();
@@ -42,7 +42,7 @@ absl::Status SqliteStore::Commit(const std::vector<PendingWrite>& batch) {
 
   int64_t last_event = 0;
   bool erased = false;
-  for (const PendingWrite& w : batch) {
+  for (PendingWrite& w : batch) {
     const Assignment& a = w.change.assignment;
     SqliteStatement& q = w.update ? *update : *insert;
     q.Reset();
@@ -52,14 +52,14 @@ absl::Status SqliteStore::Commit(const std::vector<PendingWrite>& batch) {
     q.BindText(4, a.team_id());
     q.BindText(5, a.queue());
     if (w.update) {
-      q.BindBlob(6, a.SerializeAsString());
+      q.BindBlob(6, PackAssignment(w.change.assignment));
       q.BindInt64(7, DueMicros(a));
-      if (w.rewrite_lead) q.BindBlob(8, w.lead.SerializeAsString());
+      if (w.rewrite_lead) q.BindBlob(8, PackLead(w.lead));
       q.BindInt64(9, ClosedMicros(a));
     } else {
       q.BindInt64(6, Micros(a.routed_at()));
-      q.BindBlob(7, a.SerializeAsString());
-      q.BindBlob(8, w.lead.SerializeAsString());
+      q.BindBlob(7, PackAssignment(w.change.assignment));
+      q.BindBlob(8, PackLead(w.lead));
       q.BindInt64(9, w.lead.score());
       q.BindInt64(10, DueMicros(a));
     }

@@ -11,6 +11,7 @@
 //      stream_floor (the change stream's oldest served cursor); the file is
 //      marked with PRAGMA application_id, so a backup can be recognised
 #include "server/store/sqlite_state.h"
+#include "server/store/stored_rows.h"
 
 #include "absl/strings/str_cat.h"
 #include "leadrouter/v1/lead.pb.h"
@@ -140,13 +141,11 @@ absl::Status UpgradeFrom1(SqliteDb& db) {
     absl::StatusOr<bool> row = read->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    leadrouter::v1::Lead lead;
-    if (!lead.ParseFromString(read->ColumnBlob(1))) {
-      return absl::DataLossError("stored lead does not parse");
-    }
+    absl::StatusOr<leadrouter::v1::Lead> lead = ParseLead(read->ColumnBlob(1));
+    if (!lead.ok()) return lead.status();
     write->Reset();
     write->BindInt64(1, read->ColumnInt64(0));
-    write->BindInt64(2, lead.score());
+    write->BindInt64(2, lead->score());
     if (auto s = write->Run(); !s.ok()) return s;
   }
   return absl::OkStatus();

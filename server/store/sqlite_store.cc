@@ -177,10 +177,12 @@ absl::StatusOr<std::optional<SqliteStore::StoredLead>> SqliteStore::ReadStored(
   if (!row.ok()) return row.status();
   if (!*row) return std::nullopt;
   StoredLead stored;
-  const bool parsed = stored.assignment.ParseFromString(q.ColumnBlob(0)) &&
-                      stored.lead.ParseFromString(q.ColumnBlob(1));
+  absl::StatusOr<Assignment> a = ParseAssignment(q.ColumnBlob(0));
+  absl::StatusOr<leadrouter::v1::Lead> lead = ParseLead(q.ColumnBlob(1));
   q.Reset();
-  if (!parsed) {
+  if (a.ok()) stored.assignment = *std::move(a);
+  if (lead.ok()) stored.lead = *std::move(lead);
+  if (!a.ok() || !lead.ok()) {
     return absl::DataLossError(
         absl::StrCat("stored lead ", lead_id, " does not parse"));
   }

@@ -170,7 +170,7 @@ class SqliteStore final : public AssignmentStore {
                                   const std::vector<std::string>* only,
                                   int max_offers);
   void WriterLoop();
-  absl::Status Commit(const std::vector<PendingWrite>& batch);
+  absl::Status Commit(std::vector<PendingWrite>& batch);
   // Prune's steps, inside its transaction (write_mu_ held).
   absl::StatusOr<int64_t> PruneClosedLeads(absl::Time cutoff, int limit,
                                            bool* more);

@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "leadrouter/v1/assignment.pb.h"
+#include "leadrouter/v1/lead.pb.h"
 
 namespace leadrouter::server {
 
@@ -43,14 +45,17 @@ inline absl::Status CursorTooOld(int64_t after, int64_t oldest) {
       oldest, "\""));
 }
 
-inline absl::StatusOr<leadrouter::v1::Assignment> ParseAssignment(
-    const std::string& bytes) {
-  leadrouter::v1::Assignment a;
-  if (!a.ParseFromString(bytes)) {
-    return absl::DataLossError("stored assignment does not parse");
-  }
-  return a;
-}
+// How an assignment and a lead are written (stored_rows.cc). An
+// assignment leaves out the trace's details that follow from the trace
+// (routing/trace_text.h) and is deflated with a dictionary of a trace's
+// usual words, behind a zero byte (which no serialized message starts
+// with): about a sixth of the plain size for a 20-rep trace. A lead stays a
+// plain message. Rows written before, as plain messages, read the same.
+std::string PackAssignment(leadrouter::v1::Assignment& a);  // `a` unchanged
+std::string PackLead(const leadrouter::v1::Lead& lead);
+absl::StatusOr<leadrouter::v1::Assignment> ParseAssignment(
+    std::string_view bytes);
+absl::StatusOr<leadrouter::v1::Lead> ParseLead(std::string_view bytes);
 
 // An event row: the blob plus its sequence number as the cursor.
 inline absl::StatusOr<leadrouter::v1::AssignmentEvent> ParseEvent(
