@@ -35,6 +35,7 @@
 #include "grpcpp/grpcpp.h"
 #include "leadrouter/v1/lead_router.pb.h"
 #include "tests/server/daemon_process.h"
+#include "tests/server/http_get.h"
 
 ABSL_FLAG(double, seconds, 5, "measured seconds per level (after 1 s warm-up)");
 ABSL_FLAG(std::string, levels, "1,16,64,256", "calls in flight, per level");
@@ -269,6 +270,19 @@ std::string StartEmptyServer(pid_t* pid) {
   return line.rfind(prefix, 0) == 0 ? line.substr(prefix.size()) : "";
 }
 
+// The sum and count of a histogram in leadrouterd's /metrics.
+std::pair<double, double> SumAndCount(const std::string& metrics,
+                                      const std::string& name) {
+  double sum = 0, count = 0;
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    std::vector<std::string> parts = absl::StrSplit(line, ' ');
+    if (parts.size() != 2) continue;
+    if (parts[0] == name + "_sum") (void)absl::SimpleAtod(parts[1], &sum);
+    if (parts[0] == name + "_count") (void)absl::SimpleAtod(parts[1], &count);
+  }
+  return {sum, count};
+}
+
 int64_t PeakRssKb(pid_t pid) {
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   std::string line;
@@ -327,14 +341,29 @@ int Main() {
   for (int level : levels) {
     const Result empty =
         RunLoad(Connect(empty_address, level), level, seconds);
+    const auto before = testing::HttpGet(daemon->metrics_address(), "/metrics");
     const Result route =
         RunLoad(Connect(daemon->address(), level), level, seconds);
+    const auto after = testing::HttpGet(daemon->metrics_address(), "/metrics");
+    std::string commits;
+    if (before.ok() && after.ok()) {
+      auto [s0, c0] = SumAndCount(*before, "leadrouter_store_commit_seconds");
+      auto [s1, c1] = SumAndCount(*after, "leadrouter_store_commit_seconds");
+      auto [b0, n0] = SumAndCount(*before, "leadrouter_store_commit_batch_size");
+      auto [b1, n1] = SumAndCount(*after, "leadrouter_store_commit_batch_size");
+      if (c1 > c0 && n1 > n0) {
+        commits = absl::StrCat("  commit ", static_cast<int>(
+                                               1e6 * (s1 - s0) / (c1 - c0)),
+                               " us, batch ",
+                               static_cast<int>((b1 - b0) / (n1 - n0)));
+      }
+    }
     peak = std::max(peak, route.qps);
     std::printf(
-        "%8d | %9.0f %8.0f %8.0f | %9.0f %8.0f %8.0f | %6.2f %6.2f%s%s\n",
+        "%8d | %9.0f %8.0f %8.0f | %9.0f %8.0f %8.0f | %6.2f %6.2f%s%s%s\n",
         level, empty.qps, empty.p50_us, empty.p99_us, route.qps, route.p50_us,
         route.p99_us, empty.qps > 0 ? route.qps / empty.qps : 0,
-        empty.p99_us > 0 ? route.p99_us / empty.p99_us : 0,
+        empty.p99_us > 0 ? route.p99_us / empty.p99_us : 0, commits.c_str(),
         route.errors > 0 ? "  errors: " : "", route.first_error.c_str());
     std::fflush(stdout);
   }
