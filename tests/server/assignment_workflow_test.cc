@@ -462,6 +462,52 @@ TEST_P(WorkflowTest, ErasingAnOpenLeadClosesItAndFreesTheRep) {
   EXPECT_EQ(OpenLeads(routed->rep_id()), 0);
 }
 
+// The clock is the test's: a lead that arrives while the whole team is away
+// waits, stays through drains before the absence ends, and is assigned by
+// the first drain after it, however slow the machine.
+TEST_P(WorkflowTest, AQueuedLeadIsAssignedWhenTheAbsenceEnds) {
+  leadrouter::v1::RoutingConfig config;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      absl::StrCat(
+          R"pb(
+            reps {
+              id: "anna"
+              capacity: 5
+              out_of_office { start: "2027-01-01" end: ")pb",
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now_ + absl::Hours(2),
+                           absl::UTCTimeZone()),
+          R"pb(" }
+            }
+            teams { id: "sales" members: [ "anna" ] }
+            rules { id: "all" target { team: "sales" } }
+          )pb"),
+      &config));
+  auto table = routing::RoutingTable::Create(config);
+  ASSERT_TRUE(table.ok()) << table.status();
+  current_->Set(*table);
+
+  auto queued = Route(MakeLead("while-away"));
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  ASSERT_EQ(queued->state(), leadrouter::v1::ASSIGNMENT_STATE_QUEUED);
+  EXPECT_EQ(queued->queue(), "team/sales");
+  EXPECT_EQ(queued->trace().candidates(0).pass_over_reason(),
+            leadrouter::v1::PASS_OVER_REASON_OUT_OF_OFFICE);
+
+  now_ += absl::Hours(2) - absl::Minutes(1);  // a minute before the end
+  absl::StatusOr<int> moved = intake_->DrainQueues();
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(*moved, 0);
+  now_ += absl::Minutes(2);  // a minute after
+  moved = intake_->DrainQueues();
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(*moved, 1);
+  Reopen();  // everything drained is committed
+  const Assignment a = Get("while-away");
+  EXPECT_EQ(a.state(), leadrouter::v1::ASSIGNMENT_STATE_ASSIGNED);
+  EXPECT_EQ(a.rep_id(), "anna");
+  EXPECT_EQ(OpenLeads("anna"), 1);
+}
+
 TEST_P(WorkflowTest, ListFiltersByStateAndArrivalTime) {
   ASSERT_TRUE(Route(MakeLead("early")).ok());
   now_ += absl::Hours(1);
