@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
@@ -108,10 +109,15 @@ void Client::Backoff(int failures) const {
       absl::IntervalClosed, random, 0, absl::ToInt64Microseconds(cap))));
 }
 
+namespace {
+// How leadrouterd's overload refusals begin (server/api/commit_admission.cc).
+constexpr absl::string_view kOverloadedPrefix = "leadrouterd is overloaded";
+}  // namespace
+
 absl::Status Client::Run(bool retry, const Attempt& attempt) {
   // The deadline covers the call, retries included.
   const absl::Time deadline = absl::Now() + options_.timeout;
-  const int attempts = retry ? std::max(1, options_.max_attempts) : 1;
+  const int attempts = std::max(1, options_.max_attempts);
   grpc::Status status;
   for (int n = 1;; ++n) {
     grpc::ClientContext context;
@@ -126,7 +132,16 @@ absl::Status Client::Run(bool retry, const Attempt& attempt) {
     const bool transient =
         status.error_code() == grpc::StatusCode::UNAVAILABLE ||
         status.error_code() == grpc::StatusCode::CANCELLED;
-    if (!transient || n >= attempts || absl::Now() >= deadline) break;
+    // An overloaded leadrouterd sheds a call before doing anything for it,
+    // so even a state transition may be sent again (other
+    // RESOURCE_EXHAUSTED, such as a message too large, are final).
+    const bool shed =
+        status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+        absl::StartsWith(status.error_message(), kOverloadedPrefix);
+    if (!((retry && transient) || shed) || n >= attempts ||
+        absl::Now() >= deadline) {
+      break;
+    }
     Backoff(n);
   }
   return ToAbslStatus(status);
@@ -153,6 +168,13 @@ absl::StatusOr<v1::RouteLeadResponse> Client::Route(const v1::Lead& lead) {
       });
 }
 
+namespace {
+bool Shed(const absl::StatusOr<v1::RouteLeadResponse>& result) {
+  return result.status().code() == absl::StatusCode::kResourceExhausted &&
+         absl::StartsWith(result.status().message(), kOverloadedPrefix);
+}
+}  // namespace
+
 std::vector<absl::StatusOr<v1::RouteLeadResponse>> Client::RouteMany(
     const std::vector<v1::Lead>& leads, size_t max_in_flight,
     const std::function<void(size_t,
@@ -160,6 +182,53 @@ std::vector<absl::StatusOr<v1::RouteLeadResponse>> Client::RouteMany(
         on_result) {
   std::vector<absl::StatusOr<v1::RouteLeadResponse>> results(
       leads.size(), absl::UnknownError("not sent"));
+  // Results are reported in order. One that an overloaded server shed holds
+  // the report back until it is routed again (after the stream, with
+  // backoff, in rounds), so `on_result` never sees a lead after one that is
+  // still unanswered.
+  size_t reported = 0;
+  auto report = [&] {
+    while (reported < results.size() && !Shed(results[reported]) &&
+           results[reported].status().code() != absl::StatusCode::kUnknown) {
+      if (on_result) on_result(reported, results[reported]);
+      ++reported;
+    }
+  };
+  RouteStream(leads, max_in_flight, results, report);
+  report();
+  const absl::Time deadline = absl::Now() + options_.timeout;
+  for (int round = 1; reported < results.size() &&
+                      round < std::max(1, options_.max_attempts) &&
+                      absl::Now() < deadline;
+       ++round) {
+    std::vector<size_t> again;
+    for (size_t i = reported; i < results.size(); ++i) {
+      if (Shed(results[i])) again.push_back(i);
+    }
+    if (again.empty()) break;
+    Backoff(round);
+    std::vector<v1::Lead> retry;
+    retry.reserve(again.size());
+    for (size_t i : again) retry.push_back(leads[i]);
+    std::vector<absl::StatusOr<v1::RouteLeadResponse>> retried(
+        retry.size(), absl::UnknownError("not sent"));
+    RouteStream(retry, max_in_flight, retried, nullptr);
+    for (size_t k = 0; k < again.size(); ++k) {
+      results[again[k]] = std::move(retried[k]);
+    }
+    report();
+  }
+  // What is still shed (or unanswered) is final now.
+  for (; reported < results.size(); ++reported) {
+    if (on_result) on_result(reported, results[reported]);
+  }
+  return results;
+}
+
+void Client::RouteStream(
+    const std::vector<v1::Lead>& leads, size_t max_in_flight,
+    std::vector<absl::StatusOr<v1::RouteLeadResponse>>& results,
+    const std::function<void()>& on_answer) {
   max_in_flight = std::max<size_t>(1, max_in_flight);
   size_t answered = 0;  // results[0, answered) are final
   int failures = 0;     // broken streams in a row without progress
@@ -194,8 +263,8 @@ std::vector<absl::StatusOr<v1::RouteLeadResponse>> Client::RouteMany(
     while (stream->Read(&response)) {
       std::lock_guard lock(mu);
       results[answered] = FromStream(response);
-      if (on_result) on_result(answered, results[answered]);
       ++answered;
+      if (on_answer) on_answer();
       room.notify_all();
     }
     {
@@ -215,11 +284,9 @@ std::vector<absl::StatusOr<v1::RouteLeadResponse>> Client::RouteMany(
     for (size_t i = answered; i < leads.size(); ++i) {
       results[i] = status.ok() ? absl::InternalError("stream ended early")
                                : ToAbslStatus(status);
-      if (on_result) on_result(i, results[i]);
     }
     break;
   }
-  return results;
 }
 
 absl::StatusOr<v1::Assignment> Client::Explain(const v1::Lead& lead) {

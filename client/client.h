@@ -8,7 +8,10 @@
 // started) with jittered exponential backoff, moving to the next server
 // address each time, so a restart or a failover costs latency, not errors. The state
 // transitions (accept, reject, close) are not retried: a repeat after a
-// lost answer would report a conflict for a change that happened.
+// lost answer would report a conflict for a change that happened. Every
+// call, transitions included, is retried the same way when an overloaded
+// leadrouterd shed it (RESOURCE_EXHAUSTED "leadrouterd is overloaded"):
+// nothing was done for it.
 //
 //   leadrouter::Client client({.address = "10.0.0.5:50051,10.0.0.6:50051"});
 //   absl::StatusOr<leadrouter::v1::RouteLeadResponse> routed =
@@ -78,7 +81,9 @@ class Client {
   // Routes many leads over one stream with at most `max_in_flight`
   // unanswered; one result per lead, in order. If the stream breaks
   // (UNAVAILABLE: a restart, a drain) the leads without an answer are sent
-  // again. `on_result` (optional) sees each result as it arrives.
+  // again; leads an overloaded server shed are sent again after the stream,
+  // with backoff. `on_result` (optional) sees each result in order, as soon
+  // as it and every one before it are final.
   std::vector<absl::StatusOr<v1::RouteLeadResponse>> RouteMany(
       const std::vector<v1::Lead>& leads, size_t max_in_flight = 256,
       const std::function<void(
@@ -149,6 +154,12 @@ class Client {
   absl::Status Run(bool retry, const Attempt& attempt);
   template <typename Response, typename Fn>
   absl::StatusOr<Response> Unary(bool retry, Fn fn);
+  // One RouteMany pass: fills `results` (one per lead, in order), resending
+  // the unanswered leads when the stream breaks; `on_answer` runs after each
+  // answer.
+  void RouteStream(const std::vector<v1::Lead>& leads, size_t max_in_flight,
+                   std::vector<absl::StatusOr<v1::RouteLeadResponse>>& results,
+                   const std::function<void()>& on_answer);
   // Deadline (unless zero) and credentials for one attempt.
   void Prepare(grpc::ClientContext& context, absl::Duration deadline) const;
   Endpoint& Next();

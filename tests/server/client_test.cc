@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/server/daemon_fixture.h"
+#include "tests/server/http_get.h"
 
 namespace leadrouter::testing {
 namespace {
@@ -138,6 +139,53 @@ TEST_F(ClientTest, WatchResumesAcrossARestartWithNoGapAndNoDuplicate) {
     EXPECT_TRUE(leads.insert(seen[i].lead_id()).second);
   }
   EXPECT_GE(seen.size(), 100u);
+}
+
+// A leadrouterd that lets one write wait for its commit at a time sheds
+// most of 16 concurrent callers and a 64-deep stream; the client backs off
+// and sends them again, so every lead is routed once and every result is
+// reported in order. Nothing races the clock: the bound is a count.
+TEST_F(ClientTest, CallsAnOverloadedServerShedAreSentAgain) {
+  daemon_->Terminate();
+  StartDaemon({"--max_pending_commits=1"});
+  ClientOptions options = Options();
+  options.max_attempts = 1000;
+  options.initial_backoff = absl::Milliseconds(5);
+  options.max_backoff = absl::Milliseconds(50);
+  options.timeout = absl::Seconds(120);
+  Client client(options);
+  std::vector<std::thread> callers;
+  std::atomic<int> failed = 0;
+  for (int t = 0; t < 16; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        v1::Lead lead = MakeLead(absl::StrCat("shed-", t, "-", i), "GB");
+        if (!client.Route(lead).ok()) ++failed;
+      }
+    });
+  }
+  std::vector<v1::Lead> many;
+  for (int i = 0; i < 300; ++i) {
+    many.push_back(MakeLead(absl::StrCat("many-", i), "GB"));
+  }
+  std::vector<size_t> order;
+  auto results = client.RouteMany(
+      many, 64, [&](size_t i, const absl::StatusOr<v1::RouteLeadResponse>&) {
+        order.push_back(i);
+      });
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  ASSERT_EQ(order.size(), many.size());
+  for (size_t i = 0; i < order.size(); ++i) ASSERT_EQ(order[i], i);
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXPECT_TRUE(results[i].ok()) << i << " " << results[i].status();
+  }
+  for (const auto& [id, n] : Decisions("many-", 300)) EXPECT_EQ(n, 1) << id;
+  // It was overloaded: some leads were shed and sent again.
+  absl::StatusOr<std::string> metrics =
+      HttpGet(daemon_->metrics_address(), "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(*metrics, ::testing::HasSubstr("outcome=\"shed\""));
 }
 
 }  // namespace
