@@ -58,7 +58,8 @@ EOF
 
 start() {  # starts leadrouterd on $1 (data dir) with $2 (config); sets PID
   "$BIN/server/leadrouterd" --config="$2" --data_dir="$1" \
-    --listen=127.0.0.1:${PORT} --metrics_listen= 2>"$WORK/log" &
+    --listen=127.0.0.1:${PORT} --metrics_listen=127.0.0.1:$((PORT + 1)) \
+    2>"$WORK/log" &
   PID=$!
   until grep -q '"serving"' "$WORK/log" 2>/dev/null; do
     kill -0 $PID 2>/dev/null || { cat "$WORK/log"; exit 1; }
@@ -90,11 +91,19 @@ for shape in $SHAPES; do
   rss=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
   hwm=$(awk '/VmHWM/ {print $2}' /proc/$PID/status)
   queued=$("$BIN/client/leadctl" --server=127.0.0.1:${PORT} queues | awk '$1 == "team/all" {print $3}')
+  # Every lead stored: open ones plus waiting ones, from the gauges.
+  stored=$(python3 -c "
+import urllib.request
+total = 0
+for line in urllib.request.urlopen('http://127.0.0.1:$((PORT + 1))/metrics').read().decode().splitlines():
+    if line.startswith(('leadrouter_open_assignments{', 'leadrouter_queue_depth{')):
+        total += float(line.split()[-1])
+print(int(total))")
   stop
-  awk -v shape="$shape" -v n="$N" -v queued="${queued:-0}" \
+  awk -v shape="$shape" -v n="$N" -v stored="$stored" -v queued="${queued:-0}" \
       -v fill="$(awk -v a="$fill_start" -v b="$fill_end" 'BEGIN {print b - a}')" \
       -v bytes="$bytes" -v restart="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
       -v rss="$rss" -v hwm="$hwm" 'BEGIN {
-    printf "%-7s %9d leads (%d waiting) filled in %.0f s | disk %d MB = %d bytes/lead | restart to first route %.2f s | RSS %d MB (peak %d MB)\n",
-      shape, n, queued, fill, bytes / 1e6, bytes / n, restart, rss / 1024, hwm / 1024 }'
+    printf "%-7s %9d leads (%d stored, %d waiting) filled in %.0f s | disk %d MB = %d bytes/lead | restart to first route %.2f s | RSS %d MB (peak %d MB)\n",
+      shape, n, stored, queued, fill, bytes / 1e6, bytes / n, restart, rss / 1024, hwm / 1024 }'
 done

@@ -100,17 +100,28 @@ absl::Status SqliteStore::LoadState() {
   absl::StatusOr<routing::RoutingState> state = LoadRoutingState(lookup_db_);
   if (!state.ok()) return state.status();
   std::map<std::string, std::set<Waiting>> waiting;
+  // In the order of the covering index, which is the order they are
+  // offered in: each insert goes at the end of its set, in constant time.
   auto q = lookup_db_.Prepare(
       "SELECT queue, score, routed_at_us, lead_id FROM assignments "
-      "WHERE state = 2 AND (queue LIKE 'team/%' OR queue LIKE 'rep/%')");
+      "INDEXED BY assignments_waiting "
+      "WHERE state = 2 AND (queue LIKE 'team/%' OR queue LIKE 'rep/%') "
+      "ORDER BY queue, score DESC, routed_at_us, lead_id");
   if (!q.ok()) return q.status();
+  std::set<Waiting>* current = nullptr;
+  std::string current_queue;
   while (true) {
     absl::StatusOr<bool> row = q->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    waiting[q->ColumnText(0)].insert(
-        {static_cast<int>(q->ColumnInt64(1)), q->ColumnInt64(2),
-         q->ColumnText(3)});
+    std::string queue = q->ColumnText(0);
+    if (current == nullptr || queue != current_queue) {
+      current = &waiting[queue];
+      current_queue = std::move(queue);
+    }
+    current->insert(current->end(),
+                    {static_cast<int>(q->ColumnInt64(1)), q->ColumnInt64(2),
+                     q->ColumnText(3)});
   }
   auto last = lookup_db_.Prepare("SELECT coalesce(max(seq), 0) FROM events");
   if (!last.ok()) return last.status();
