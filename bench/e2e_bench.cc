@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -121,9 +122,21 @@ struct Result {
   std::string first_error;
 };
 
+// The wait before a slot sends again after `sheds` refusals in a row: the
+// client library's back-off (client.cc): full jitter up to 100 ms, doubling
+// per refusal, at most 5 s.
+std::chrono::microseconds Backoff(int sheds) {
+  thread_local std::mt19937 random{std::random_device{}()};
+  int64_t cap_us = 100000;
+  for (int i = 1; i < sheds && cap_us < 5000000; ++i) cap_us *= 2;
+  cap_us = std::min<int64_t>(cap_us, 5000000);
+  return std::chrono::microseconds(
+      std::uniform_int_distribution<int64_t>(0, cap_us)(random));
+}
+
 // Keeps `in_flight` calls going over `channels` for warm-up + `seconds`.
-// A call refused with RESOURCE_EXHAUSTED waits 100 ms before its slot sends
-// again, as the client library's first back-off does.
+// A call refused with RESOURCE_EXHAUSTED backs off as the client library
+// does before its slot sends again.
 Result RunLoad(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                int in_flight, double seconds) {
   struct Slot {
@@ -134,6 +147,7 @@ Result RunLoad(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     std::chrono::steady_clock::time_point start;
     grpc::Alarm alarm;
     bool waiting = false;  // the tag is the alarm's
+    int sheds = 0;         // refused in a row
     size_t channel = 0;
   };
   static std::atomic<int64_t> next_id = 0;
@@ -202,11 +216,10 @@ Result RunLoad(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     } else if (s.status.error_code() ==
                grpc::StatusCode::RESOURCE_EXHAUSTED) {
       s.waiting = true;
-      s.alarm.Set(&cq,
-                  std::chrono::system_clock::now() +
-                      std::chrono::milliseconds(100),
+      s.alarm.Set(&cq, std::chrono::system_clock::now() + Backoff(++s.sheds),
                   &s);
     } else {
+      s.sheds = 0;
       send(s);
     }
   }

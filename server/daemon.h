@@ -35,7 +35,7 @@ struct DaemonOptions {
   std::string restore_path;
   // Routes and transitions that may wait for a commit at once; more are
   // refused with RESOURCE_EXHAUSTED (see api/commit_admission.h).
-  int max_pending_commits = 256;
+  int max_pending_commits = 1024;
   // HTTP address of the Prometheus /metrics endpoint; empty: none.
   std::string metrics_address = "127.0.0.1:9464";
   // A plaintext port serving only grpc.health.v1 (for probes that cannot

@@ -52,7 +52,7 @@ ABSL_FLAG(absl::Duration, retention_interval, absl::Seconds(10),
 ABSL_FLAG(std::string, restore, "",
           "Start from this backup (leadctl backup): it becomes the store of "
           "--data_dir, which must not hold one yet. Embedded store only.");
-ABSL_FLAG(int, max_pending_commits, 256,
+ABSL_FLAG(int, max_pending_commits, 1024,
           "Routes and transitions that may wait for their commit at once; "
           "more are refused at once with RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
