@@ -20,15 +20,15 @@ constexpr char kDictionary[] =
     "@gmail.com.example.comwebinarsoftware";
 constexpr char kMark = '\0';
 // Window and memory of the deflate state: rows are small.
-constexpr int kWindowBits = 12;
-constexpr int kMemLevel = 5;
+constexpr int kWindowBits = 10;
+constexpr int kMemLevel = 2;
 
 // One deflate and one inflate state per thread, reset per row: setting one
 // up costs far more than a row.
 class Codec {
  public:
   Codec() {
-    deflate_ok_ = deflateInit2(&deflate_, 6, Z_DEFLATED, -kWindowBits,
+    deflate_ok_ = deflateInit2(&deflate_, 1, Z_DEFLATED, -kWindowBits,
                                kMemLevel, Z_DEFAULT_STRATEGY) == Z_OK;
     inflate_ok_ = inflateInit2(&inflate_, -kWindowBits) == Z_OK;
   }
