@@ -1,5 +1,6 @@
 #include "routing/trace_text.h"
 
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -66,6 +67,32 @@ std::optional<std::string> DerivedDetail(const RoutingTrace& t,
   return Derived(c, ChosenRep(t));
 }
 
+namespace {
+
+// Whether `c`'s detail is its derived one. The rotation details (most of a
+// big team's trace) are compared in place, without building the string:
+// this runs for every stored route.
+bool IsDerived(const Candidate& c, const std::string* chosen) {
+  const auto reason = c.pass_over_reason();
+  if (!c.chosen() && chosen != nullptr &&
+      (reason == leadrouter::v1::PASS_OVER_REASON_NOT_NEXT_IN_ROTATION ||
+       reason == leadrouter::v1::PASS_OVER_REASON_SAME_COMPANY_OWNER)) {
+    constexpr std::string_view kPrefix = "eligible; ";
+    const std::string_view suffix =
+        reason == leadrouter::v1::PASS_OVER_REASON_SAME_COMPANY_OWNER
+            ? " owns the company"
+            : " was picked first";
+    const std::string_view d = c.detail();
+    return d.size() == kPrefix.size() + chosen->size() + suffix.size() &&
+           d.starts_with(kPrefix) && d.ends_with(suffix) &&
+           d.substr(kPrefix.size(), chosen->size()) == *chosen;
+  }
+  std::optional<std::string> derived = Derived(c, chosen);
+  return derived.has_value() && *derived == c.detail();
+}
+
+}  // namespace
+
 std::vector<std::string> TakeDerivedDetails(RoutingTrace* t) {
   std::vector<std::string> taken;
   const std::string* chosen = ChosenRep(*t);
@@ -73,8 +100,7 @@ std::vector<std::string> TakeDerivedDetails(RoutingTrace* t) {
   for (int i = 0; i < t->candidates_size(); ++i) {
     Candidate& c = *t->mutable_candidates(i);
     if (c.detail().empty()) continue;
-    std::optional<std::string> derived = Derived(c, chosen);
-    if (derived.has_value() && *derived == c.detail()) {
+    if (IsDerived(c, chosen)) {
       taken[static_cast<size_t>(i)] = std::move(*c.mutable_detail());
       c.clear_detail();
     }

@@ -89,9 +89,22 @@ TEST(TraceTextTest, ADetailThatDiffersFromTheDerivedOneIsKept) {
   other->set_pass_over_reason(
       leadrouter::v1::PASS_OVER_REASON_NOT_NEXT_IN_ROTATION);
   other->set_detail("eligible; [erased company] was picked first");
-  TakeDerivedDetails(&trace);
+  auto* owner = trace.add_candidates();
+  owner->set_rep_id("c");
+  owner->set_pass_over_reason(
+      leadrouter::v1::PASS_OVER_REASON_SAME_COMPANY_OWNER);
+  owner->set_detail("eligible; a owns the company");
+  auto* near = trace.add_candidates();
+  near->set_rep_id("d");
+  near->set_pass_over_reason(
+      leadrouter::v1::PASS_OVER_REASON_NOT_NEXT_IN_ROTATION);
+  near->set_detail("eligible; ab was picked first");
+  std::vector<std::string> taken = TakeDerivedDetails(&trace);
   EXPECT_EQ(trace.candidates(1).detail(),
             "eligible; [erased company] was picked first");
+  EXPECT_EQ(trace.candidates(2).detail(), "");  // derived: left out
+  EXPECT_EQ(taken[2], "eligible; a owns the company");
+  EXPECT_EQ(trace.candidates(3).detail(), "eligible; ab was picked first");
 }
 
 }  // namespace
