@@ -24,6 +24,7 @@
 #include "server/api/lead_intake.h"
 #include "server/config/current_table.h"
 #include "server/store/pg_db.h"
+#include "tests/server/in_process.h"
 #include "tests/server/store_under_test.h"
 
 namespace leadrouter::server {
@@ -74,11 +75,9 @@ class WorkflowTest : public ::testing::TestWithParam<StoreKind> {
         GetParam(),
         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     dir_ = where_->location();
-    leadrouter::v1::RoutingConfig config;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kConfig, &config));
-    auto table = routing::RoutingTable::Create(config);
-    ASSERT_TRUE(table.ok()) << table.status();
-    current_ = std::make_unique<CurrentTable>(*table);
+    auto table = TableFromText(kConfig);
+    ASSERT_NE(table, nullptr);
+    current_ = std::make_unique<CurrentTable>(table);
     Open();
   }
 
@@ -102,13 +101,7 @@ class WorkflowTest : public ::testing::TestWithParam<StoreKind> {
   // Runs one call and waits for its durable answer.
   template <typename Call>
   absl::StatusOr<Assignment> Await(Call call) {
-    std::promise<absl::StatusOr<RouteOutcome>> done;
-    call([&](absl::StatusOr<RouteOutcome> outcome) {
-      done.set_value(std::move(outcome));
-    });
-    absl::StatusOr<RouteOutcome> outcome = done.get_future().get();
-    if (!outcome.ok()) return outcome.status();
-    return outcome->assignment;
+    return AwaitAssignment(std::move(call));
   }
 
   absl::StatusOr<Assignment> Route(const Lead& lead) {
@@ -466,9 +459,7 @@ TEST_P(WorkflowTest, ErasingAnOpenLeadClosesItAndFreesTheRep) {
 // waits, stays through drains before the absence ends, and is assigned by
 // the first drain after it, however slow the machine.
 TEST_P(WorkflowTest, AQueuedLeadIsAssignedWhenTheAbsenceEnds) {
-  leadrouter::v1::RoutingConfig config;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      absl::StrCat(
+  auto table = TableFromText(absl::StrCat(
           R"pb(
             reps {
               id: "anna"
@@ -480,11 +471,9 @@ TEST_P(WorkflowTest, AQueuedLeadIsAssignedWhenTheAbsenceEnds) {
             }
             teams { id: "sales" members: [ "anna" ] }
             rules { id: "all" target { team: "sales" } }
-          )pb"),
-      &config));
-  auto table = routing::RoutingTable::Create(config);
-  ASSERT_TRUE(table.ok()) << table.status();
-  current_->Set(*table);
+          )pb"));
+  ASSERT_NE(table, nullptr);
+  current_->Set(table);
 
   auto queued = Route(MakeLead("while-away"));
   ASSERT_TRUE(queued.ok()) << queued.status();

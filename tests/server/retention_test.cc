@@ -27,6 +27,7 @@
 #include "server/config/current_table.h"
 #include "server/store/sqlite_db.h"
 #include "server/store/sqlite_store.h"
+#include "tests/server/in_process.h"
 #include "tests/server/store_under_test.h"
 
 namespace leadrouter::server {
@@ -59,11 +60,9 @@ class RetentionTest : public ::testing::TestWithParam<StoreKind> {
     where_ = std::make_unique<StoreUnderTest>(
         GetParam(),
         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    leadrouter::v1::RoutingConfig config;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kConfig, &config));
-    auto table = routing::RoutingTable::Create(config);
-    ASSERT_TRUE(table.ok()) << table.status();
-    current_ = std::make_unique<CurrentTable>(*table);
+    auto table = TableFromText(kConfig);
+    ASSERT_NE(table, nullptr);
+    current_ = std::make_unique<CurrentTable>(table);
     auto store = where_->Open();
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
@@ -73,25 +72,16 @@ class RetentionTest : public ::testing::TestWithParam<StoreKind> {
                                                      [this] { return now_; });
   }
 
-  template <typename Call>
-  absl::StatusOr<Assignment> Await(Call call) {
-    std::promise<absl::StatusOr<RouteOutcome>> done;
-    call([&](absl::StatusOr<RouteOutcome> outcome) {
-      done.set_value(std::move(outcome));
-    });
-    absl::StatusOr<RouteOutcome> outcome = done.get_future().get();
-    if (!outcome.ok()) return outcome.status();
-    return outcome->assignment;
-  }
   absl::StatusOr<Assignment> Route(const std::string& id) {
-    return Await([&](RouteCallback cb) { intake_->Route(MakeLead(id), cb); });
+    return AwaitAssignment(
+        [&](RouteCallback cb) { intake_->Route(MakeLead(id), cb); });
   }
   // Routes, accepts and closes a lead: three changes, three events.
   void RouteAndClose(const std::string& id) {
     ASSERT_TRUE(Route(id).ok());
     ASSERT_TRUE(
-        Await([&](RouteCallback cb) { workflow_->Accept(id, "", cb); }).ok());
-    ASSERT_TRUE(Await([&](RouteCallback cb) {
+        AwaitAssignment([&](RouteCallback cb) { workflow_->Accept(id, "", cb); }).ok());
+    ASSERT_TRUE(AwaitAssignment([&](RouteCallback cb) {
                   workflow_->Close(id, "", leadrouter::v1::CLOSE_OUTCOME_WON,
                                    "signed", cb);
                 }).ok());
@@ -306,11 +296,9 @@ TEST(RestoreTest, AFileThatIsNotABackupChangesNothing) {
 // windows the data directory stops growing.
 TEST(RetentionDiskTest, DiskStaysFlatUnderSteadyLoad) {
   StoreUnderTest where(StoreKind::kSqlite, "flat");
-  leadrouter::v1::RoutingConfig config;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kConfig, &config));
-  auto table = routing::RoutingTable::Create(config);
-  ASSERT_TRUE(table.ok());
-  CurrentTable current(*table);
+  auto table = TableFromText(kConfig);
+  ASSERT_NE(table, nullptr);
+  CurrentTable current(table);
   auto store = where.Open();
   ASSERT_TRUE(store.ok());
   absl::Time now = absl::FromUnixSeconds(1800000000);
@@ -389,7 +377,7 @@ TEST_P(RetentionTest, WritesBeyondThePendingBoundAreShedAndNothingIsStored) {
   ASSERT_TRUE(admission.Enter().ok());
   ASSERT_TRUE(admission.Enter().ok());
   absl::StatusOr<Assignment> shed =
-      Await([&](RouteCallback cb) { bounded.Route(MakeLead("shed-1"), cb); });
+      AwaitAssignment([&](RouteCallback cb) { bounded.Route(MakeLead("shed-1"), cb); });
   ASSERT_EQ(shed.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(shed.status().message(), HasSubstr("--max_pending_commits"));
   EXPECT_EQ(store_->Get("shed-1").status().code(),
@@ -397,7 +385,7 @@ TEST_P(RetentionTest, WritesBeyondThePendingBoundAreShedAndNothingIsStored) {
   EXPECT_EQ(admission.shed(), 1);
   admission.Leave();
   absl::StatusOr<Assignment> admitted =
-      Await([&](RouteCallback cb) { bounded.Route(MakeLead("shed-1"), cb); });
+      AwaitAssignment([&](RouteCallback cb) { bounded.Route(MakeLead("shed-1"), cb); });
   ASSERT_TRUE(admitted.ok()) << admitted.status();
   EXPECT_EQ(admission.pending(), 1);  // its own slot went back at the answer
 }
