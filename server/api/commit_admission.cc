@@ -15,7 +15,6 @@ absl::Status CommitAdmission::Enter() {
     }
   }
   shed_.fetch_add(1, std::memory_order_relaxed);
-  if (on_shed_) on_shed_();
   return absl::ResourceExhaustedError(absl::StrCat(
       "leadrouterd is overloaded: ", max_pending_,
       " writes are already waiting to be committed (--max_pending_commits); "

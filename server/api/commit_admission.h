@@ -6,14 +6,13 @@
 // holds) stays bounded, and the machine keeps its time for admitted calls.
 //
 //   CommitAdmission admission(1024);
-//   absl::StatusOr<RouteCallback> held = admission.Hold(std::move(done));
-//   if (!held.ok()) return done_copy(held.status());
+//   if (absl::Status s = admission.Enter(); !s.ok()) return done(s);
+//   done = admission.Releasing(std::move(done));  // gives the slot back
 #ifndef LEADROUTER_SERVER_API_COMMIT_ADMISSION_H_
 #define LEADROUTER_SERVER_API_COMMIT_ADMISSION_H_
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 
 #include "absl/status/status.h"
 #include "server/store/assignment_store.h"
@@ -23,11 +22,7 @@ namespace leadrouter::server {
 // Thread-safe.
 class CommitAdmission {
  public:
-  // Told of every call refused (for metrics); may be empty.
-  using OnShed = std::function<void()>;
-
-  explicit CommitAdmission(int max_pending, OnShed on_shed = nullptr)
-      : max_pending_(max_pending), on_shed_(std::move(on_shed)) {}
+  explicit CommitAdmission(int max_pending) : max_pending_(max_pending) {}
 
   // Takes a slot, or RESOURCE_EXHAUSTED (nothing taken) when all are held.
   absl::Status Enter();
@@ -44,7 +39,6 @@ class CommitAdmission {
 
  private:
   const int max_pending_;
-  const OnShed on_shed_;
   std::atomic<int> pending_ = 0;
   std::atomic<int64_t> shed_ = 0;
 };
