@@ -122,11 +122,25 @@ struct Result {
   std::string first_error;
 };
 
-// The wait before a slot sends again after `sheds` refusals in a row: the
-// client library's back-off (client.cc): full jitter up to 100 ms, doubling
-// per refusal, at most 5 s.
-std::chrono::microseconds Backoff(int sheds) {
+// The wait before a slot sends again after `sheds` refusals in a row, as
+// the client library (client.cc) waits: what the server asked for in the
+// grpc-retry-pushback-ms trailer (half to one and a half times it), else
+// full jitter up to 100 ms, doubling per refusal, at most 5 s.
+std::chrono::microseconds Backoff(int sheds,
+                                  const grpc::ClientContext& context) {
   thread_local std::mt19937 random{std::random_device{}()};
+  const auto& trailers = context.GetServerTrailingMetadata();
+  if (auto it = trailers.find("grpc-retry-pushback-ms");
+      it != trailers.end()) {
+    int64_t ms = 0;
+    if (absl::SimpleAtoi(absl::string_view(it->second.data(),
+                                           it->second.size()),
+                         &ms) &&
+        ms > 0) {
+      return std::chrono::microseconds(
+          std::uniform_int_distribution<int64_t>(ms * 500, ms * 1500)(random));
+    }
+  }
   int64_t cap_us = 100000;
   for (int i = 1; i < sheds && cap_us < 5000000; ++i) cap_us *= 2;
   cap_us = std::min<int64_t>(cap_us, 5000000);
@@ -216,7 +230,7 @@ Result RunLoad(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     } else if (s.status.error_code() ==
                grpc::StatusCode::RESOURCE_EXHAUSTED) {
       s.waiting = true;
-      s.alarm.Set(&cq, std::chrono::system_clock::now() + Backoff(++s.sheds),
+      s.alarm.Set(&cq, std::chrono::system_clock::now() + Backoff(++s.sheds, *s.context),
                   &s);
     } else {
       s.sheds = 0;

@@ -1,6 +1,8 @@
 // One channel per address; calls take the next one in turn. Backoff is
 // "full jitter": a uniform wait up to the capped exponential, so clients
-// that failed together do not retry together.
+// that failed together do not retry together. A call an overloaded server
+// shed waits what the server asked for instead (its retry pushback, between
+// half and one and a half times it, within max_backoff), when it asked.
 #include "client/client.h"
 
 #include <algorithm>
@@ -9,7 +11,10 @@
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
@@ -22,13 +27,57 @@ absl::Status ToAbslStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
+// Where a stream's shed lead keeps the server's retry wait on the client.
+constexpr char kRetryAfterPayload[] = "leadrouter/retry_after_ms";
+
 absl::StatusOr<v1::RouteLeadResponse> FromStream(
     const v1::RouteLeadsResponse& r) {
   if (r.has_error()) {
-    return absl::Status(static_cast<absl::StatusCode>(r.error().code()),
-                        r.error().message());
+    absl::Status s(static_cast<absl::StatusCode>(r.error().code()),
+                   r.error().message());
+    if (r.error().retry_after_ms() > 0) {
+      s.SetPayload(kRetryAfterPayload,
+                   absl::Cord(absl::StrCat(r.error().retry_after_ms())));
+    }
+    return s;
   }
   return r.routed();
+}
+
+// The wait a shed lead of a stream asks for; zero when none.
+absl::Duration StreamRetryAfter(const absl::Status& s) {
+  auto payload = s.GetPayload(kRetryAfterPayload);
+  int64_t millis = 0;
+  if (!payload || !absl::SimpleAtoi(std::string(*payload), &millis)) {
+    return absl::ZeroDuration();
+  }
+  return absl::Milliseconds(millis);
+}
+
+// The wait the server asked for in a unary call's trailers; zero when none.
+absl::Duration Pushback(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find("grpc-retry-pushback-ms");
+  int64_t millis = 0;
+  if (it == trailers.end() ||
+      !absl::SimpleAtoi(absl::string_view(it->second.data(),
+                                          it->second.size()),
+                        &millis) ||
+      millis < 0) {
+    return absl::ZeroDuration();
+  }
+  return absl::Milliseconds(millis);
+}
+
+// Sleeps between half and one and a half times `wait`, at most `limit`.
+void SleepAround(absl::Duration wait, absl::Duration limit) {
+  wait = std::min(wait, limit);
+  if (wait <= absl::ZeroDuration()) return;
+  thread_local absl::BitGen random;
+  const int64_t us = absl::ToInt64Microseconds(wait);
+  const int64_t most = std::min(us + us / 2, absl::ToInt64Microseconds(limit));
+  absl::SleepFor(absl::Microseconds(
+      absl::Uniform<int64_t>(absl::IntervalClosed, random, us / 2, most)));
 }
 
 }  // namespace
@@ -142,7 +191,12 @@ absl::Status Client::Run(bool retry, const Attempt& attempt) {
         absl::Now() >= deadline) {
       break;
     }
-    Backoff(n);
+    if (const absl::Duration wait = Pushback(context);
+        shed && wait > absl::ZeroDuration()) {
+      SleepAround(wait, std::min(options_.max_backoff, deadline - absl::Now()));
+    } else {
+      Backoff(n);
+    }
   }
   return ToAbslStatus(status);
 }
@@ -202,11 +256,19 @@ std::vector<absl::StatusOr<v1::RouteLeadResponse>> Client::RouteMany(
                       absl::Now() < deadline;
        ++round) {
     std::vector<size_t> again;
+    absl::Duration wait = absl::ZeroDuration();  // the longest asked for
     for (size_t i = reported; i < results.size(); ++i) {
-      if (Shed(results[i])) again.push_back(i);
+      if (Shed(results[i])) {
+        again.push_back(i);
+        wait = std::max(wait, StreamRetryAfter(results[i].status()));
+      }
     }
     if (again.empty()) break;
-    Backoff(round);
+    if (wait > absl::ZeroDuration()) {
+      SleepAround(wait, std::min(options_.max_backoff, deadline - absl::Now()));
+    } else {
+      Backoff(round);
+    }
     std::vector<v1::Lead> retry;
     retry.reserve(again.size());
     for (size_t i : again) retry.push_back(leads[i]);

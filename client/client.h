@@ -49,6 +49,8 @@ struct ClientOptions {
   // Attempts of a retryable call while it gets UNAVAILABLE (1: no retry).
   int max_attempts = 5;
   absl::Duration initial_backoff = absl::Milliseconds(100);
+  // The longest wait between attempts, also when an overloaded server asks
+  // for a longer one (its retry pushback).
   absl::Duration max_backoff = absl::Seconds(5);
   // TLS with these root certificates (PEM; empty: the system's).
   bool tls = false;

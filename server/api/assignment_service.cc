@@ -45,11 +45,12 @@ absl::StatusOr<int64_t> TimeBound(const char* field,
 }
 
 // Finishes a unary call with the assignment a change produced.
-RouteCallback FinishWith(grpc::ServerUnaryReactor* reactor,
+RouteCallback FinishWith(grpc::CallbackServerContext* context,
+                         grpc::ServerUnaryReactor* reactor,
                          leadrouter::v1::Assignment* response) {
-  return [reactor, response](absl::StatusOr<RouteOutcome> outcome) {
+  return [context, reactor, response](absl::StatusOr<RouteOutcome> outcome) {
     if (outcome.ok()) *response = std::move(outcome->assignment);
-    reactor->Finish(ToGrpcStatus(outcome.status()));
+    FinishUnary(*context, reactor, outcome.status());
   };
 }
 
@@ -196,7 +197,7 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::AcceptAssignment(
   std::optional<Caller> caller = AdmitOrFinish(guard_, *context, kMethod, reactor);
   if (!caller) return reactor;
   workflow_.Accept(request->lead_id(), request->etag(),
-                   FinishWith(reactor, response),
+                   FinishWith(context, reactor, response),
       MayAct(*context, kMethod, *caller, request->lead_id()));
   return reactor;
 }
@@ -211,7 +212,7 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::RejectAssignment(
   std::optional<Caller> caller = AdmitOrFinish(guard_, *context, kMethod, reactor);
   if (!caller) return reactor;
   workflow_.Reject(request->lead_id(), request->etag(), request->note(),
-                   FinishWith(reactor, response),
+                   FinishWith(context, reactor, response),
       MayAct(*context, kMethod, *caller, request->lead_id()));
   return reactor;
 }
@@ -226,7 +227,7 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::CloseAssignment(
   std::optional<Caller> caller = AdmitOrFinish(guard_, *context, kMethod, reactor);
   if (!caller) return reactor;
   workflow_.Close(request->lead_id(), request->etag(), request->outcome(),
-                  request->note(), FinishWith(reactor, response),
+                  request->note(), FinishWith(context, reactor, response),
       MayAct(*context, kMethod, *caller, request->lead_id()));
   return reactor;
 }
@@ -241,7 +242,7 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::EraseLead(
   if (!caller) return reactor;
   workflow_.Erase(
       request->lead_id(),
-      [this, reactor, response, principal = caller->principal,
+      [this, context, reactor, response, principal = caller->principal,
        peer = context->peer(), lead_id = request->lead_id()](
           absl::StatusOr<RouteOutcome> outcome) {
         if (outcome.ok() && audit_ != nullptr) {
@@ -255,7 +256,7 @@ grpc::ServerUnaryReactor* AssignmentServiceImpl::EraseLead(
           // runs on the store's writer thread, which must not wait.
           audit_->RecordSoon(std::move(e));
         }
-        FinishWith(reactor, response)(std::move(outcome));
+        FinishWith(context, reactor, response)(std::move(outcome));
       });
   return reactor;
 }

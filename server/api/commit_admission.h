@@ -5,6 +5,12 @@
 // commit, the queue (and so each admitted call's wait and the memory it
 // holds) stays bounded, and the machine keeps its time for admitted calls.
 //
+// A refusal also says how long to wait before trying again (RetryAfter in
+// status.h). A refused call still costs a round trip, so under sustained
+// overload the wait grows until about one call is refused for every ten
+// admitted, and shrinks again as refusals stop: the time spent refusing
+// stays a small share of the machine however many callers there are.
+//
 //   CommitAdmission admission(1024);
 //   if (absl::Status s = admission.Enter(); !s.ok()) return done(s);
 //   done = admission.Releasing(std::move(done));  // gives the slot back
@@ -13,8 +19,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/store/assignment_store.h"
 
 namespace leadrouter::server {
@@ -22,9 +33,22 @@ namespace leadrouter::server {
 // Thread-safe.
 class CommitAdmission {
  public:
-  explicit CommitAdmission(int max_pending) : max_pending_(max_pending) {}
+  // The retry wait a refusal asks for is kept within these bounds.
+  static constexpr absl::Duration kMinRetryAfter = absl::Milliseconds(50);
+  static constexpr absl::Duration kMaxRetryAfter = absl::Seconds(5);
+  // Refusals per admitted call the retry wait steers to.
+  static constexpr double kTargetShedRatio = 0.1;
+  // How often the retry wait is adjusted.
+  static constexpr absl::Duration kWindow = absl::Milliseconds(250);
 
-  // Takes a slot, or RESOURCE_EXHAUSTED (nothing taken) when all are held.
+  explicit CommitAdmission(
+      int max_pending, std::function<absl::Time()> clock = [] {
+        return absl::Now();
+      })
+      : max_pending_(max_pending), clock_(std::move(clock)) {}
+
+  // Takes a slot, or RESOURCE_EXHAUSTED (nothing taken) when all are held;
+  // the refusal carries the wait to ask for (RetryAfter in status.h).
   absl::Status Enter();
   // Gives a slot back.
   void Leave() { pending_.fetch_sub(1, std::memory_order_acq_rel); }
@@ -36,11 +60,24 @@ class CommitAdmission {
   int pending() const { return pending_.load(std::memory_order_acquire); }
   int max_pending() const { return max_pending_; }
   int64_t shed() const { return shed_.load(std::memory_order_relaxed); }
+  // The wait the next refusal asks for.
+  absl::Duration retry_after() const;
 
  private:
+  // Counts a refusal and returns the wait it asks for.
+  absl::Duration Refused();
+
   const int max_pending_;
+  const std::function<absl::Time()> clock_;
   std::atomic<int> pending_ = 0;
   std::atomic<int64_t> shed_ = 0;
+  std::atomic<int64_t> admitted_ = 0;
+
+  mutable absl::Mutex mu_;
+  absl::Duration retry_after_ ABSL_GUARDED_BY(mu_) = kMinRetryAfter;
+  absl::Time window_start_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int64_t window_shed_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t window_admitted_from_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace leadrouter::server

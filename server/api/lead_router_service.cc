@@ -17,9 +17,10 @@ grpc::ServerUnaryReactor* LeadRouterService::RouteLead(
     return reactor;
   }
   intake_.Route(request->lead(),
-                [reactor, response](absl::StatusOr<RouteOutcome> outcome) {
+                [context, reactor, response](
+                    absl::StatusOr<RouteOutcome> outcome) {
                   if (!outcome.ok()) {
-                    reactor->Finish(ToGrpcStatus(outcome.status()));
+                    FinishUnary(*context, reactor, outcome.status());
                     return;
                   }
                   *response->mutable_assignment() =

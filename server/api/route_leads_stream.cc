@@ -77,6 +77,9 @@ void RouteLeadsStream::OnReadDone(bool ok) {
       auto* error = slot->response.mutable_error();
       error->set_code(status.error_code());
       error->set_message(status.error_message());
+      if (std::optional<absl::Duration> wait = RetryAfter(outcome.status())) {
+        error->set_retry_after_ms(absl::ToInt64Milliseconds(*wait));
+      }
     }
     slot->ready = true;
     --routing_;

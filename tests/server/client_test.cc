@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client/client.h"
 #include "gmock/gmock.h"
@@ -186,6 +188,69 @@ TEST_F(ClientTest, CallsAnOverloadedServerShedAreSentAgain) {
       HttpGet(daemon_->metrics_address(), "/metrics");
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_THAT(*metrics, ::testing::HasSubstr("outcome=\"shed\""));
+}
+
+// A shed call says how long to wait: a unary call in the
+// grpc-retry-pushback-ms trailer, a stream's lead in LeadError. Bounded by
+// rounds, not time: with one commit slot and 32 callers at once, a round
+// without a shed is all but impossible.
+TEST_F(ClientTest, AShedCallSaysHowLongToWait) {
+  daemon_->Terminate();
+  StartDaemon({"--max_pending_commits=1"});
+  std::atomic<int> shed = 0, without_wait = 0;
+  for (int round = 0; round < 20 && shed == 0; ++round) {
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 32; ++t) {
+      callers.emplace_back([&, round, t] {
+        v1::RouteLeadRequest request;
+        *request.mutable_lead() =
+            MakeLead(absl::StrCat("push-", round, "-", t), "GB");
+        v1::RouteLeadResponse response;
+        grpc::ClientContext context;
+        const grpc::Status s = router_->RouteLead(&context, request, &response);
+        if (s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) return;
+        ++shed;
+        const auto& trailers = context.GetServerTrailingMetadata();
+        auto it = trailers.find("grpc-retry-pushback-ms");
+        int64_t ms = 0;
+        if (it == trailers.end() ||
+            !absl::SimpleAtoi(std::string(it->second.data(), it->second.size()),
+                              &ms) ||
+            ms < 50 || ms > 5000 ||
+            !absl::StrContains(s.error_message(), absl::StrCat(ms, " ms"))) {
+          ++without_wait;
+        }
+      });
+    }
+    for (std::thread& t : callers) t.join();
+  }
+  ASSERT_GT(shed.load(), 0);
+  EXPECT_EQ(without_wait.load(), 0);
+
+  // A stream sends faster than one slot commits: its shed leads carry the
+  // wait too.
+  int stream_shed = 0;
+  for (int round = 0; round < 20 && stream_shed == 0; ++round) {
+    grpc::ClientContext context;
+    auto stream = router_->RouteLeads(&context);
+    for (int i = 0; i < 100; ++i) {
+      v1::RouteLeadRequest request;
+      *request.mutable_lead() =
+          MakeLead(absl::StrCat("pushs-", round, "-", i), "GB");
+      ASSERT_TRUE(stream->Write(request));
+    }
+    stream->WritesDone();
+    v1::RouteLeadsResponse response;
+    while (stream->Read(&response)) {
+      if (response.has_error() && response.error().code() == 8) {
+        ++stream_shed;
+        EXPECT_GE(response.error().retry_after_ms(), 50);
+        EXPECT_LE(response.error().retry_after_ms(), 5000);
+      }
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+  }
+  EXPECT_GT(stream_shed, 0);
 }
 
 }  // namespace
