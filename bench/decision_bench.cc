@@ -9,7 +9,9 @@
 //
 // BM_Decide* measure Decide() alone on a fixed state; BM_Match* only the
 // rule lookup, indexed and by scanning every rule, to show what the index
-// saves.
+// saves. The "Criteria" org is the large one with every rule also on
+// source, industry, company size, language or a custom field, and leads
+// that carry them.
 #include <memory>
 #include <random>
 #include <string>
@@ -38,8 +40,13 @@ struct Org {
   RoutingState state;
 };
 
+const char* kSources[] = {"webinar", "website", "trade-fair", "referral"};
+const char* kIndustries[] = {"software", "manufacturing", "retail",
+                             "finance", "health"};
+const char* kLanguages[] = {"en", "de", "fr"};
+
 leadrouter::v1::Lead MakeLead(std::mt19937& rng, int n, int countries,
-                              int products) {
+                              int products, bool criteria) {
   leadrouter::v1::Lead lead;
   lead.set_id(absl::StrCat("lead-", n));
   lead.set_country_code(kCountries[rng() % countries]);
@@ -49,11 +56,19 @@ leadrouter::v1::Lead MakeLead(std::mt19937& rng, int n, int countries,
   lead.set_stage(leadrouter::v1::STAGE_SQL);
   lead.set_company_domain(absl::StrCat("company-", rng() % 100000, ".com"));
   lead.set_language("en");
+  if (criteria) {
+    lead.set_source(kSources[rng() % 4]);
+    lead.set_industry(kIndustries[rng() % 5]);
+    lead.set_employee_count(static_cast<int>(1 + rng() % 20000));
+    lead.set_language(kLanguages[rng() % 3]);
+    (*lead.mutable_attributes())["tier"] = rng() % 2 ? "gold" : "silver";
+  }
   return lead;
 }
 
 // Leads come from `countries` countries, the same ones the rules cover.
-Org Build(int reps, int team_size, int rules, int countries, int products) {
+Org Build(int reps, int team_size, int rules, int countries, int products,
+          bool criteria = false) {
   leadrouter::v1::RoutingConfig config;
   std::vector<std::string> territories;
   for (int c = 0; c < countries; ++c) {
@@ -98,6 +113,16 @@ Org Build(int reps, int team_size, int rules, int countries, int products) {
     match->add_territories(territories[rng() % territories.size()]);
     match->add_product_interests(absl::StrCat("product-", rng() % products));
     if (rng() % 2) match->mutable_score()->set_min(static_cast<int>(rng() % 80));
+    if (criteria) {
+      match->add_sources(kSources[rng() % 4]);
+      match->add_sources(kSources[rng() % 4]);
+      match->add_industries(kIndustries[rng() % 5]);
+      match->mutable_employee_count()->set_min(static_cast<int>(1 + rng() % 1000));
+      if (rng() % 2) match->add_languages(kLanguages[rng() % 3]);
+      auto* tier = match->add_attributes();
+      tier->set_key("tier");
+      tier->add_values("gold");
+    }
     rule->mutable_target()->set_team(absl::StrCat("team-", i % teams));
   }
   auto* catch_all = config.add_rules();
@@ -108,7 +133,7 @@ Org Build(int reps, int team_size, int rules, int countries, int products) {
   if (!table.ok()) std::abort();
   Org org{*table, {}, {}};
   for (int n = 0; n < 1024; ++n) {
-    org.leads.push_back(MakeLead(rng, n, countries, products));
+    org.leads.push_back(MakeLead(rng, n, countries, products, criteria));
   }
   // Some load, so capacity checks see real numbers.
   for (int r = 0; r < reps; ++r) {
@@ -123,6 +148,12 @@ const Org& Small() {
 }
 const Org& Large() {
   static const Org* org = new Org(Build(5000, 10, 10000, kNumCountries, 20));
+  return *org;
+}
+
+const Org& LargeCriteria() {
+  static const Org* org =
+      new Org(Build(5000, 10, 10000, kNumCountries, 20, /*criteria=*/true));
   return *org;
 }
 
@@ -154,11 +185,15 @@ void Match(benchmark::State& state, const Org& org, bool scan) {
 
 void BM_Decide_10Rules_10Reps(benchmark::State& s) { Decide(s, Small()); }
 void BM_Decide_10kRules_5kReps(benchmark::State& s) { Decide(s, Large()); }
+void BM_Decide_10kRules_5kReps_Criteria(benchmark::State& s) {
+  Decide(s, LargeCriteria());
+}
 void BM_Match_10kRules_Indexed(benchmark::State& s) { Match(s, Large(), false); }
 void BM_Match_10kRules_Scan(benchmark::State& s) { Match(s, Large(), true); }
 
 BENCHMARK(BM_Decide_10Rules_10Reps);
 BENCHMARK(BM_Decide_10kRules_5kReps);
+BENCHMARK(BM_Decide_10kRules_5kReps_Criteria);
 BENCHMARK(BM_Match_10kRules_Indexed);
 BENCHMARK(BM_Match_10kRules_Scan);
 

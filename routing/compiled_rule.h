@@ -35,6 +35,9 @@ class LeadFacts {
   const std::vector<std::string>& products() const { return products_; }
   // Primary language subtag in lower case ("de" for "de-AT"); may be empty.
   const std::string& language() const { return language_; }
+  // Source and industry in lower case; may be empty.
+  const std::string& source() const { return source_; }
+  const std::string& industry() const { return industry_; }
 
  private:
   const leadrouter::v1::Lead& lead_;
@@ -42,6 +45,15 @@ class LeadFacts {
   std::string_view country_;
   std::vector<std::string> products_;
   std::string language_;
+  std::string source_;
+  std::string industry_;
+};
+
+// A custom field a rule requires: the key, and the values it may have
+// (empty: any).
+struct AttributeCriterion {
+  std::string key;
+  absl::flat_hash_set<std::string> values;
 };
 
 struct CompiledRule {
@@ -51,6 +63,16 @@ struct CompiledRule {
   absl::flat_hash_set<std::string> products;  // lower case; empty = all
   std::optional<int> min_score, max_score;
   uint32_t stage_mask = 0;  // bit per Stage value; 0 = all
+  absl::flat_hash_set<std::string> sources;     // lower case; empty = all
+  absl::flat_hash_set<std::string> industries;  // lower case; empty = all
+  absl::flat_hash_set<std::string> languages;   // lower case; empty = all
+  bool employee_range = false;  // when set, an unknown count (0) fails
+  std::optional<int> min_employees, max_employees;
+  std::vector<AttributeCriterion> attributes;  // every one must hold
+
+  // Fills the criteria from the rule's match (territories aside: they
+  // are resolved by the table).
+  void CompileMatch(const leadrouter::v1::RuleMatch& match);
 
   bool Matches(const LeadFacts& facts) const;
 };

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -346,6 +347,62 @@ class Checker {
       if (match.stages(j) == leadrouter::v1::STAGE_UNSPECIFIED ||
           !leadrouter::v1::Stage_IsValid(match.stages(j))) {
         Error(absl::StrCat(path, ".stages[", j, "]"), "must be mql or sql");
+      }
+    }
+    CheckWords(path + ".sources", match.sources());
+    CheckWords(path + ".industries", match.industries());
+    for (int j = 0; j < match.languages_size(); ++j) {
+      const std::string& l = match.languages(j);
+      if (l.size() < 2 || l.size() > 3 ||
+          !std::all_of(l.begin(), l.end(), [](char c) {
+            return absl::ascii_isalpha(static_cast<unsigned char>(c));
+          })) {
+        Error(absl::StrCat(path, ".languages[", j, "]"),
+              absl::StrCat("\"", l,
+                           "\" is not a primary language subtag (2 or 3 "
+                           "letters, e.g. de)"));
+      }
+    }
+    if (match.has_employee_count()) {
+      const auto& range = match.employee_count();
+      if (range.has_min() && range.min() < 1) {
+        Error(path + ".employee_count.min",
+              absl::StrCat(range.min(), " is below 1"));
+      }
+      if (range.has_max() && range.max() < 1) {
+        Error(path + ".employee_count.max",
+              absl::StrCat(range.max(), " is below 1"));
+      }
+      if (range.has_min() && range.has_max() && range.min() > range.max()) {
+        Error(path + ".employee_count",
+              absl::StrCat("min ", range.min(), " is above max ",
+                           range.max()));
+      }
+      if (!range.has_min() && !range.has_max()) {
+        Error(path + ".employee_count", "needs a min, a max or both");
+      }
+    }
+    for (int j = 0; j < match.attributes_size(); ++j) {
+      const auto& a = match.attributes(j);
+      const std::string at = absl::StrCat(path, ".attributes[", j, "]");
+      if (a.key().empty() || a.key().size() > 64) {
+        Error(at + ".key", "must be 1 to 64 bytes");
+      }
+      for (int k = 0; k < a.values_size(); ++k) {
+        if (a.values(k).size() > 1024) {
+          Error(absl::StrCat(at, ".values[", k, "]"),
+                "is longer than 1024 bytes");
+        }
+      }
+    }
+  }
+
+  // Each of `words` is 1 to 64 bytes.
+  void CheckWords(const std::string& path,
+                  const google::protobuf::RepeatedPtrField<std::string>& words) {
+    for (int j = 0; j < words.size(); ++j) {
+      if (words[j].empty() || words[j].size() > 64) {
+        Error(absl::StrCat(path, "[", j, "]"), "must be 1 to 64 bytes");
       }
     }
   }

@@ -66,16 +66,7 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Create(
     for (const std::string& id : rule.match().territories()) {
       compiled.territories.push_back(territory_by_id.at(id));
     }
-    for (const std::string& p : rule.match().product_interests()) {
-      compiled.products.insert(Lower(p));
-    }
-    if (rule.match().score().has_min()) {
-      compiled.min_score = rule.match().score().min();
-    }
-    if (rule.match().score().has_max()) {
-      compiled.max_score = rule.match().score().max();
-    }
-    for (int stage : rule.match().stages()) compiled.stage_mask |= 1u << stage;
+    compiled.CompileMatch(rule.match());
     table->rules_.push_back(std::move(compiled));
   }
   table->index_.emplace(table->rules_);

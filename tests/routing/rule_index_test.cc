@@ -16,6 +16,8 @@ namespace {
 const char* kCountries[] = {"DE", "AT", "CH", "FR", "GB", "US", "NL"};
 const char* kRegions[] = {"DE-BY", "DE-BE", "FR-IDF", "US-CA", "GB-ENG"};
 const char* kProducts[] = {"insights", "connect", "Scale", "edge"};
+const char* kSources[] = {"webinar", "Website", "fair"};
+const char* kLanguages[] = {"de", "en", "fr"};
 
 template <typename T, size_t N>
 const T& Pick(std::mt19937& rng, const T (&items)[N]) {
@@ -53,6 +55,12 @@ leadrouter::v1::RoutingConfig RandomConfig(std::mt19937& rng) {
     }
     if (rng() % 3 == 0) match->mutable_score()->set_min(rng() % 100);
     if (rng() % 5 == 0) match->add_stages(leadrouter::v1::STAGE_MQL);
+    if (rng() % 4 == 0) match->add_sources(Pick(rng, kSources));
+    if (rng() % 4 == 0) match->add_languages(Pick(rng, kLanguages));
+    if (rng() % 5 == 0) {
+      match->mutable_employee_count()->set_min(1 + static_cast<int>(rng() % 500));
+    }
+    if (rng() % 6 == 0) match->add_attributes()->set_key("abm");
   }
   return config;
 }
@@ -72,6 +80,10 @@ leadrouter::v1::Lead RandomLead(std::mt19937& rng) {
     lead.add_product_interests(Pick(rng, kProducts));
   }
   lead.set_score(static_cast<int>(rng() % 101));
+  if (rng() % 2) lead.set_source(Pick(rng, kSources));
+  if (rng() % 2) lead.set_language(Pick(rng, kLanguages));
+  lead.set_employee_count(static_cast<int>(rng() % 1000));
+  if (rng() % 2) (*lead.mutable_attributes())["abm"] = "yes";
   lead.set_stage(rng() % 2 ? leadrouter::v1::STAGE_MQL
                            : leadrouter::v1::STAGE_SQL);
   return lead;
