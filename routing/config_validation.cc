@@ -16,6 +16,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "routing/absl_string_view.h"
 #include "routing/availability.h"
+#include "routing/compiled_rule.h"
 #include "routing/iso_codes.h"
 
 namespace leadrouter::routing {
@@ -40,6 +41,7 @@ class Checker {
     CheckQueues();
     CheckResponseTimes();
     CheckRules();
+    CheckLeadSources();
     return std::move(errors_);
   }
 
@@ -394,6 +396,24 @@ class Checker {
                 "is longer than 1024 bytes");
         }
       }
+    }
+  }
+
+  void CheckLeadSources() {
+    CheckWords("lead_sources", config_.lead_sources());
+    absl::flat_hash_set<std::string> named;
+    for (const auto& s : config_.lead_sources()) named.insert(Lower(s));
+    for (const auto& rule : config_.rules()) {
+      for (const auto& s : rule.match().sources()) named.insert(Lower(s));
+    }
+    // Each is a label value of leadrouter_leads_total: keep them few.
+    constexpr size_t kMaxSources = 100;
+    if (named.size() > kMaxSources) {
+      Error("lead_sources",
+            absl::StrCat(named.size(),
+                         " distinct sources (with those rules match on); at "
+                         "most ",
+                         kMaxSources));
     }
   }
 

@@ -67,7 +67,13 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Create(
       compiled.territories.push_back(territory_by_id.at(id));
     }
     compiled.CompileMatch(rule.match());
+    for (const std::string& source : compiled.sources) {
+      table->counted_sources_.insert(source);
+    }
     table->rules_.push_back(std::move(compiled));
+  }
+  for (const std::string& source : table->config_.lead_sources()) {
+    table->counted_sources_.insert(Lower(source));
   }
   table->index_.emplace(table->rules_);
   return std::shared_ptr<const RoutingTable>(std::move(table));
@@ -79,6 +85,12 @@ const CompiledRule* RoutingTable::MatchRuleByScan(
     if (rule.Matches(facts)) return &rule;
   }
   return nullptr;
+}
+
+std::string RoutingTable::SourceLabel(std::string_view source) const {
+  if (source.empty()) return "none";
+  std::string lower = Lower(source);
+  return counted_sources_.contains(lower) ? lower : "other";
 }
 
 const CompiledRep* RoutingTable::FindRep(std::string_view id) const {

@@ -66,6 +66,11 @@ class RoutingTable {
   const CompiledRep* FindRep(std::string_view id) const;
   const CompiledTeam* FindTeam(std::string_view id) const;
 
+  // How the metrics count a lead's source: its lower-case name when the
+  // config names it (lead_sources, or a rule's sources), "none" when the
+  // lead has none, else "other". The values are bounded by the config.
+  std::string SourceLabel(std::string_view source) const;
+
  private:
   RoutingTable() = default;
 
@@ -76,6 +81,7 @@ class RoutingTable {
   std::optional<RuleIndex> index_;
   absl::flat_hash_map<std::string, CompiledRep> reps_;
   absl::flat_hash_map<std::string, CompiledTeam> teams_;
+  absl::flat_hash_set<std::string> counted_sources_;  // lower case
 };
 
 }  // namespace leadrouter::routing

@@ -13,9 +13,13 @@
 namespace leadrouter::server {
 
 void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
+  // The source's metric label, by the config running now (a config swap
+  // before the decision may name one more or one fewer source).
+  const std::string source =
+      metrics_ != nullptr ? table_.Get()->SourceLabel(lead.source()) : "";
   if (absl::Status valid = routing::ValidateLead(lead); !valid.ok()) {
     if (metrics_ != nullptr) {
-      metrics_->LeadRouted("", "", Metrics::Outcome::kRejectedInput);
+      metrics_->LeadRouted("", "", source, Metrics::Outcome::kRejectedInput);
     }
     done(valid);
     return;
@@ -23,7 +27,7 @@ void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
   if (admission_ != nullptr) {
     if (absl::Status s = admission_->Enter(); !s.ok()) {
       if (metrics_ != nullptr) {
-        metrics_->LeadRouted("", "", Metrics::Outcome::kShed);
+        metrics_->LeadRouted("", "", source, Metrics::Outcome::kShed);
       }
       done(s);
       return;
@@ -32,12 +36,12 @@ void LeadIntake::Route(const leadrouter::v1::Lead& lead, RouteCallback done) {
   }
   const absl::Time now = clock_();
   if (metrics_ != nullptr) {
-    done = [metrics = metrics_, done = std::move(done)](
+    done = [metrics = metrics_, source, done = std::move(done)](
                absl::StatusOr<RouteOutcome> outcome) {
       if (outcome.ok()) {
         const leadrouter::v1::Assignment& a = outcome->assignment;
         metrics->LeadRouted(
-            a.rule_id(), a.team_id(),
+            a.rule_id(), a.team_id(), source,
             outcome->replayed ? Metrics::Outcome::kReplayed
             : a.state() == leadrouter::v1::ASSIGNMENT_STATE_QUEUED
                 ? Metrics::Outcome::kQueued

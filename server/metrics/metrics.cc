@@ -156,8 +156,12 @@ const Metrics::RpcMethod& Metrics::Rpc(std::string_view full_method,
 }
 
 void Metrics::LeadRouted(const std::string& rule, const std::string& team,
-                         Outcome outcome) {
-  leads_.Add({{"rule", rule}, {"team", team}, {"outcome", OutcomeName(outcome)}})
+                         const std::string& source, Outcome outcome) {
+  leads_
+      .Add({{"rule", rule},
+            {"team", team},
+            {"source", source},
+            {"outcome", OutcomeName(outcome)}})
       .Increment();
 }
 

@@ -5,7 +5,7 @@
 // outcomes; never a lead id, a rep id or an e-mail.
 //
 //   Metrics metrics;
-//   metrics.LeadRouted("dach", "dach", Metrics::Outcome::kAssigned);
+//   metrics.LeadRouted("dach", "dach", "webinar", Metrics::Outcome::kAssigned);
 //   prometheus::Exposer exposer("127.0.0.1:9464");
 //   exposer.RegisterCollectable(metrics.registry());
 #ifndef LEADROUTER_SERVER_METRICS_METRICS_H_
@@ -51,8 +51,10 @@ class Metrics {
   // method not seen before).
   const RpcMethod& Rpc(std::string_view full_method, RpcType type);
 
+  // `source` is the label the table gives the lead's source
+  // (RoutingTable::SourceLabel): bounded by the config.
   void LeadRouted(const std::string& rule, const std::string& team,
-                  Outcome outcome);
+                  const std::string& source, Outcome outcome);
   void DecisionTook(absl::Duration d);
   void CommitTook(absl::Duration d, int batch_size);
   void ResponseTimeLapsed(const std::string& team, bool escalated);

@@ -201,7 +201,7 @@ std::set<std::string> Exported() {
   server::Metrics metrics;
   metrics.Rpc("/leadrouter.v1.LeadRouter/RouteLead",
               server::Metrics::RpcType::kUnary);
-  metrics.LeadRouted("r", "t", server::Metrics::Outcome::kAssigned);
+  metrics.LeadRouted("r", "t", "webinar", server::Metrics::Outcome::kAssigned);
   metrics.ResponseTimeLapsed("t", false);
   metrics.ResponseTimeLapsed("t", true);
   metrics.ConfigLoaded("cfg-0", absl::Now());

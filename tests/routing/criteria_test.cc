@@ -2,6 +2,8 @@
 // criterion alone, how they combine, and the errors a bad one gets.
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "routing/config_validation.h"
@@ -206,6 +208,31 @@ TEST(CriteriaTest, BadCriteriaAreReportedAtTheirPath) {
   EXPECT_THAT(ValidateConfig(With(negative)),
               Contains(ErrorAt("rules[0].match.employee_count.min",
                                "-1 is below 1")));
+}
+
+TEST(CriteriaTest, SourceLabelsAreBoundedByTheConfig) {
+  RuleMatch match;
+  match.add_sources("Webinar");
+  RoutingConfig config = With(match);
+  config.add_lead_sources("trade-fair");
+  auto table = RoutingTable::Create(config);
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ((*table)->SourceLabel("webinar"), "webinar");  // a rule's
+  EXPECT_EQ((*table)->SourceLabel("WEBINAR"), "webinar");
+  EXPECT_EQ((*table)->SourceLabel("Trade-Fair"), "trade-fair");  // listed
+  EXPECT_EQ((*table)->SourceLabel("podcast"), "other");
+  EXPECT_EQ((*table)->SourceLabel(""), "none");
+}
+
+TEST(CriteriaTest, TooManySourcesOrAnEmptyOneAreRefused) {
+  RoutingConfig config = With(RuleMatch());
+  for (int i = 0; i < 101; ++i) config.add_lead_sources(absl::StrCat("s", i));
+  EXPECT_THAT(ValidateConfig(config),
+              Contains(ErrorAt("lead_sources", "101 distinct sources")));
+  RoutingConfig empty = With(RuleMatch());
+  empty.add_lead_sources("");
+  EXPECT_THAT(ValidateConfig(empty),
+              Contains(ErrorAt("lead_sources[0]", "must be 1 to 64 bytes")));
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ rules:
   - { id: mql, match: { stages: [mql] }, target: { queue: nurture } }
   - { id: dach, match: { territories: [dach] }, target: { team: dach } }
   - { id: bulk, match: { territories: [uk] }, target: { team: bulk } }
+lead_sources: [webinar]
 )";
 
 inline v1::Lead MakeLead(const std::string& id, const std::string& country) {

@@ -51,10 +51,19 @@ class MetricsTest : public DaemonTest {
     return Samples(last_scrape_);
   }
 
-  // Five DACH leads for a team of four seats, a retry and a bad lead.
+  // Five DACH leads for a team of four seats (three from a webinar, one
+  // from a source the config does not name, one without), a retry and a
+  // bad lead.
   void KnownTraffic() {
-    for (int i = 0; i < 5; ++i) RouteTo(MakeLead(absl::StrCat("m-", i), "DE"));
-    RouteTo(MakeLead("m-0", "DE"));  // replayed
+    for (int i = 0; i < 5; ++i) {
+      v1::Lead lead = MakeLead(absl::StrCat("m-", i), "DE");
+      if (i < 3) lead.set_source("Webinar");
+      if (i == 3) lead.set_source("podcast");
+      RouteTo(lead);
+    }
+    v1::Lead again = MakeLead("m-0", "DE");
+    again.set_source("webinar");
+    RouteTo(again);  // replayed
     v1::RouteLeadResponse response;
     EXPECT_FALSE(Route(MakeLead("m-bad", "XX"), &response).ok());
   }
@@ -70,10 +79,14 @@ TEST_F(MetricsTest, ScrapedFiguresFollowKnownTraffic) {
     EXPECT_NE(it, m.end()) << key << " not in\n" << last_scrape_;
     return it == m.end() ? -1 : it->second;
   };
-  EXPECT_EQ(at(R"(leadrouter_leads_total{outcome="assigned",rule="dach",team="dach"})"), 4);
-  EXPECT_EQ(at(R"(leadrouter_leads_total{outcome="queued",rule="dach",team="dach"})"), 1);
-  EXPECT_EQ(at(R"(leadrouter_leads_total{outcome="replayed",rule="dach",team="dach"})"), 1);
-  EXPECT_EQ(at(R"(leadrouter_leads_total{outcome="rejected_input",rule="",team=""})"), 1);
+  EXPECT_EQ(at(R"(leadrouter_leads_total{outcome="assigned",rule="dach",source="webinar",team="dach"})"), 3);
+  EXPECT_EQ(at(R"(leadrouter_leads_total{outcome="assigned",rule="dach",source="other",team="dach"})"), 1);
+  EXPECT_EQ(at(R"(leadrouter_leads_total{outcome="queued",rule="dach",source="none",team="dach"})"), 1);
+  EXPECT_EQ(at(R"(leadrouter_leads_total{outcome="replayed",rule="dach",source="webinar",team="dach"})"), 1);
+  EXPECT_EQ(at(R"(leadrouter_leads_total{outcome="rejected_input",rule="",source="none",team=""})"), 1);
+  // The lead's own spelling of a source never becomes a label value.
+  EXPECT_THAT(last_scrape_, ::testing::Not(::testing::HasSubstr("podcast")));
+  EXPECT_THAT(last_scrape_, ::testing::Not(::testing::HasSubstr("Webinar")));
   const std::string route_lead =
       R"(grpc_method="RouteLead",grpc_service="leadrouter.v1.LeadRouter",grpc_type="unary")";
   EXPECT_EQ(at(absl::StrCat("grpc_server_started_total{", route_lead, "}")), 7);
