@@ -33,6 +33,13 @@ ABSL_DECLARE_FLAG(std::string, page_token);
 ABSL_FLAG(std::string, active, "", "set-rep: true or false.");
 ABSL_FLAG(std::string, capacity, "", "set-rep: open-lead capacity.");
 ABSL_FLAG(bool, clear, false, "set-rep: drop the rep's override.");
+ABSL_FLAG(std::string, out, "",
+          "set-rep: out of office FIRST..LAST, days in the rep's time zone "
+          "(2026-12-21..2027-01-03, both included) or RFC 3339 instants; "
+          "several comma-separated.");
+ABSL_FLAG(bool, clear_out, false,
+          "set-rep: drop the absences set with --out before (not the "
+          "config's).");
 ABSL_FLAG(std::string, principal, "", "audit: only this principal's events.");
 ABSL_FLAG(std::string, method, "",
           "audit: only this method, e.g. "
@@ -79,12 +86,28 @@ int Reps(Client& client) {
 int SetRep(Client& client, const std::vector<char*>& args) {
   if (args.size() != 3) {
     std::cerr << "usage: leadctl set-rep REP_ID [--active=true|false] "
-                 "[--capacity=N] [--clear]\n";
+                 "[--capacity=N] [--out=FIRST..LAST] [--clear_out] "
+                 "[--clear]\n";
     return kUsage;
   }
   v1::SetRepAvailabilityRequest request;
   request.set_rep_id(args[2]);
   request.set_clear(absl::GetFlag(FLAGS_clear));
+  request.set_clear_out_of_office(absl::GetFlag(FLAGS_clear_out));
+  if (const std::string out = absl::GetFlag(FLAGS_out); !out.empty()) {
+    for (absl::string_view range : absl::StrSplit(out, ',')) {
+      std::pair<std::string, std::string> ends =
+          absl::StrSplit(range, absl::MaxSplits("..", 1));
+      if (ends.first.empty() || ends.second.empty()) {
+        return Fail(absl::InvalidArgumentError(absl::StrCat(
+            "--out: \"", range, "\" is not FIRST..LAST, e.g. "
+            "2026-12-21..2027-01-03")));
+      }
+      v1::Absence* absence = request.add_add_out_of_office();
+      absence->set_start(ends.first);
+      absence->set_end(ends.second);
+    }
+  }
   if (const std::string active = absl::GetFlag(FLAGS_active); !active.empty()) {
     bool value = false;
     if (!absl::SimpleAtob(active, &value)) {

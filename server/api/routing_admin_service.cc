@@ -216,11 +216,13 @@ grpc::ServerUnaryReactor* RoutingAdminService::SetRepAvailability(
   change.set_rep_id(request->rep_id());
   if (request->has_active()) change.set_active(request->active());
   if (request->has_capacity()) change.set_capacity(request->capacity());
+  *change.mutable_out_of_office() = request->add_out_of_office();
   RunningConfig::Applied applied;
   absl::StatusOr<leadrouter::v1::RepOverride> set =
       request->rep_id().empty()
           ? absl::InvalidArgumentError("rep_id: is required")
-          : config_.SetRepOverride(change, request->clear(), &applied);
+          : config_.SetRepOverride(change, request->clear(), &applied,
+                                   request->clear_out_of_office());
   if (set.ok()) {
     *response->mutable_override() = *set;
     response->set_version(config_.Get().table->version());
@@ -231,6 +233,10 @@ grpc::ServerUnaryReactor* RoutingAdminService::SetRepAvailability(
     if (set->has_capacity()) {
       absl::StrAppend(&what, what.empty() ? "" : ", ",
                       "capacity: ", set->capacity());
+    }
+    for (const auto& absence : set->out_of_office()) {
+      absl::StrAppend(&what, what.empty() ? "" : ", ", "out of office ",
+                      absence.start(), "..", absence.end());
     }
     applied.changes.push_back(
         absl::StrCat("override: reps[", request->rep_id(), "]: ", what));

@@ -8,6 +8,9 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "absl/time/clock.h"
+#include "routing/availability.h"
+#include "routing/config_validation.h"
+#include "routing/routing_table.h"
 #include "routing/timestamps.h"
 #include "server/config/config_file.h"
 #include "server/log.h"
@@ -59,6 +62,28 @@ std::vector<std::string> Differences(const RoutingConfig& from,
   return lines;
 }
 
+// Absences one override may hold.
+constexpr int kMaxOverrideAbsences = 50;
+
+// Checks the absences an override adds, in the rep's time zone, with the
+// paths of the request (add_out_of_office[i].start).
+absl::Status CheckAbsences(const leadrouter::v1::Rep& configured,
+                           const RepOverride& change) {
+  if (change.out_of_office().empty()) return absl::OkStatus();
+  leadrouter::v1::Rep rep;
+  rep.set_id(configured.id());
+  rep.set_time_zone(configured.time_zone());
+  *rep.mutable_out_of_office() = change.out_of_office();
+  std::vector<routing::ConfigError> errors;
+  routing::Availability::Compile(rep, "add", &errors);
+  if (errors.empty()) return absl::OkStatus();
+  for (routing::ConfigError& e : errors) {
+    // "add.out_of_office[0].start" -> "add_out_of_office[0].start"
+    if (absl::StartsWith(e.path, "add.")) e.path[3] = '_';
+  }
+  return absl::InvalidArgumentError(routing::FormatConfigErrors(errors));
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const routing::RoutingTable>>
@@ -70,6 +95,9 @@ RunningConfig::Compile(const RoutingConfig& base,
       if (rep.id() != o.rep_id()) continue;
       if (o.has_active()) rep.set_active(o.active());
       if (o.has_capacity()) rep.set_capacity(o.capacity());
+      for (const auto& absence : o.out_of_office()) {
+        *rep.add_out_of_office() = absence;
+      }
     }
   }
   return routing::RoutingTable::Create(std::move(effective));
@@ -221,9 +249,11 @@ absl::StatusOr<RunningConfig::Applied> RunningConfig::ReloadFile() {
 }
 
 absl::StatusOr<RepOverride> RunningConfig::SetRepOverride(
-    const RepOverride& change, bool clear, Applied* applied) {
+    const RepOverride& change, bool clear, Applied* applied,
+    bool clear_absences) {
   std::lock_guard lock(mu_);
-  if (current_.Get()->FindRep(change.rep_id()) == nullptr) {
+  const routing::CompiledRep* rep = current_.Get()->FindRep(change.rep_id());
+  if (rep == nullptr) {
     return absl::NotFoundError(absl::StrCat(
         "rep_id: no rep \"", change.rep_id().substr(0, 64),
         "\" in the running config"));
@@ -234,17 +264,29 @@ absl::StatusOr<RepOverride> RunningConfig::SetRepOverride(
         "capacity: ", change.capacity(),
         " is outside 1 to 100000 (set active false to stop new leads)"));
   }
+  if (absl::Status s = CheckAbsences(*rep->rep, change); !s.ok()) return s;
   RepOverride merged;
   merged.set_rep_id(change.rep_id());
   if (!clear) {
     if (auto it = overrides_.find(change.rep_id()); it != overrides_.end()) {
       merged = it->second;
     }
+    if (clear_absences) merged.clear_out_of_office();
     if (change.has_active()) merged.set_active(change.active());
     if (change.has_capacity()) merged.set_capacity(change.capacity());
+    for (const auto& absence : change.out_of_office()) {
+      *merged.add_out_of_office() = absence;
+    }
+  }
+  if (merged.out_of_office_size() > kMaxOverrideAbsences) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "add_out_of_office: the rep would have ", merged.out_of_office_size(),
+        " absences set here; at most ", kMaxOverrideAbsences,
+        " (clear_out_of_office drops them)"));
   }
   const std::map<std::string, RepOverride> before = overrides_;
-  if (merged.has_active() || merged.has_capacity()) {
+  if (merged.has_active() || merged.has_capacity() ||
+      merged.out_of_office_size() > 0) {
     overrides_[merged.rep_id()] = merged;
   } else {
     overrides_.erase(merged.rep_id());

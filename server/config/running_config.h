@@ -90,12 +90,15 @@ class RunningConfig {
   // Re-reads the config file (SIGHUP); an error keeps the running config.
   absl::StatusOr<Applied> ReloadFile();
 
-  // Merges `change` into the rep's override (`clear` drops it), stores it
-  // and swaps in the result. NOT_FOUND for a rep the running config lacks.
-  // `applied` (optional) gets the versions before and after.
+  // Merges `change` into the rep's override (`clear` drops it first;
+  // `clear_absences` drops its absences first; the change's absences are
+  // added), stores it and swaps in the result. NOT_FOUND for a rep the
+  // running config lacks; INVALID_ARGUMENT naming the field for a bad
+  // capacity or absence. `applied` (optional) gets the versions before and
+  // after.
   absl::StatusOr<leadrouter::v1::RepOverride> SetRepOverride(
       const leadrouter::v1::RepOverride& change, bool clear,
-      Applied* applied = nullptr);
+      Applied* applied = nullptr, bool clear_absences = false);
 
   // Runs again a version that ran before: its base config and its rep
   // overrides (as the config history keeps them), stored and swapped in

@@ -232,8 +232,8 @@ class AssignmentStore {
   // The admins' rep overrides, by rep id.
   virtual absl::StatusOr<std::vector<leadrouter::v1::RepOverride>>
   RepOverrides() = 0;
-  // Stores a rep's override durably before returning; one with neither
-  // active nor capacity set removes it.
+  // Stores a rep's override durably before returning; one that sets
+  // nothing (HoldsSettings in stored_rows.h) removes it.
   virtual absl::Status SaveRepOverride(
       const leadrouter::v1::RepOverride& override) = 0;
 

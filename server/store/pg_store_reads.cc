@@ -181,7 +181,7 @@ PgStore::RepOverrides() {
 
 absl::Status PgStore::SaveRepOverride(
     const leadrouter::v1::RepOverride& override) {
-  const bool keep = override.has_active() || override.has_capacity();
+  const bool keep = HoldsSettings(override);
   return WithReader([&](PgConnection& conn) -> absl::Status {
     if (keep) {
       return conn

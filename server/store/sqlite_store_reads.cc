@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/store/sqlite_rows.h"
 #include "server/store/sqlite_store.h"
+#include "server/store/stored_rows.h"
 
 namespace leadrouter::server {
 
@@ -172,7 +173,7 @@ SqliteStore::RepOverrides() {
 
 absl::Status SqliteStore::SaveRepOverride(
     const leadrouter::v1::RepOverride& override) {
-  const bool keep = override.has_active() || override.has_capacity();
+  const bool keep = HoldsSettings(override);
   std::lock_guard lock(reader_mu_);
   auto q = reader_db_.Prepare(
       keep ? "INSERT INTO rep_override (rep_id, override) VALUES (?1, ?2) "

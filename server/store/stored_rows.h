@@ -14,6 +14,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "leadrouter/v1/assignment.pb.h"
 #include "leadrouter/v1/lead.pb.h"
+#include "leadrouter/v1/routing_admin.pb.h"
 
 namespace leadrouter::server {
 
@@ -51,6 +52,11 @@ inline absl::Status CursorTooOld(int64_t after, int64_t oldest) {
 // usual words, behind a zero byte (which no serialized message starts
 // with): about a sixth of the plain size for a 20-rep trace. A lead stays a
 // plain message. Rows written before, as plain messages, read the same.
+// Whether a rep override sets anything (an empty one is not stored).
+inline bool HoldsSettings(const leadrouter::v1::RepOverride& o) {
+  return o.has_active() || o.has_capacity() || o.out_of_office_size() > 0;
+}
+
 std::string PackAssignment(leadrouter::v1::Assignment& a);  // `a` unchanged
 std::string PackLead(const leadrouter::v1::Lead& lead);
 absl::StatusOr<leadrouter::v1::Assignment> ParseAssignment(

@@ -86,6 +86,13 @@ TEST_F(LeadctlTest, AdminsSeeRepsSetAvailabilityAndCheckAConfig) {
               HasSubstr("-> rep ben"));
   EXPECT_EQ(Leadctl(server, "set-rep zed --active=false").exit_code, 4);
   EXPECT_EQ(Leadctl(server, "set-rep anna --capacity=lots").exit_code, 3);
+  LeadctlRun out = Leadctl(server, "set-rep ben --out=2026-12-21..2027-01-03");
+  EXPECT_EQ(out.exit_code, 0) << out.out;
+  EXPECT_THAT(out.out, HasSubstr("start: \"2026-12-21\" end: \"2027-01-03\""));
+  EXPECT_EQ(Leadctl(server, "set-rep ben --out=2026-12-21").exit_code, 3);
+  EXPECT_EQ(Leadctl(server, "set-rep ben --out=2027-01-03..2026-12-21").exit_code,
+            3);
+  EXPECT_EQ(Leadctl(server, "set-rep ben --clear_out").exit_code, 0);
 
   const std::string broken = dir_ + "/broken.yaml";
   WriteFile(broken, "reps: [ { id: x, capacity: -1 } ]\n");

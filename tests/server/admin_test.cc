@@ -229,5 +229,78 @@ TEST_F(AdminTest, ARepOverrideTakesEffectAtOnceAndSurvivesARestart) {
   EXPECT_EQ(Running().version(), first);
 }
 
+// An out-of-office window set through the API: days around today (a day of
+// margin each side, so the wall clock never decides the outcome).
+TEST_F(AdminTest, ADatedAbsenceKeepsARepOutDurablyUntilCleared) {
+  const std::string first = Running().version();
+  auto set = [&](const v1::SetRepAvailabilityRequest& request) {
+    grpc::ClientContext context;
+    v1::SetRepAvailabilityResponse response;
+    grpc::Status status =
+        admin_->SetRepAvailability(&context, request, &response);
+    return std::make_pair(status, response);
+  };
+  const absl::Time now = absl::Now();
+  auto day = [](absl::Time t) {
+    return absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone());
+  };
+  v1::SetRepAvailabilityRequest away;
+  away.set_rep_id("anna");
+  auto* absence = away.add_add_out_of_office();
+  absence->set_start(day(now - absl::Hours(24)));
+  absence->set_end(day(now + absl::Hours(24)));
+  auto [status, response] = set(away);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.override().out_of_office_size(), 1);
+  v1::RouteLeadResponse routed;
+  ASSERT_TRUE(Route(MakeLead("ooo-1", "DE"), &routed).ok());
+  EXPECT_EQ(routed.assignment().rep_id(), "ben");
+  bool seen = false;
+  for (const auto& c : routed.assignment().trace().candidates()) {
+    if (c.rep_id() != "anna") continue;
+    seen = true;
+    EXPECT_EQ(c.pass_over_reason(), v1::PASS_OVER_REASON_OUT_OF_OFFICE);
+  }
+  EXPECT_TRUE(seen);
+
+  // A bad window names its field and changes nothing.
+  v1::SetRepAvailabilityRequest bad;
+  bad.set_rep_id("anna");
+  auto* inverted = bad.add_add_out_of_office();
+  inverted->set_start("2027-01-03");
+  inverted->set_end("2026-12-21");
+  auto* garbled = bad.add_add_out_of_office();
+  garbled->set_start("next week");
+  garbled->set_end("2026-12-21");
+  auto refused = set(bad).first;
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(),
+              ::testing::HasSubstr("add_out_of_office[0]: end"));
+  EXPECT_THAT(refused.error_message(),
+              ::testing::HasSubstr("add_out_of_office[1].start"));
+  EXPECT_EQ(Running().version(), response.version());
+
+  // Durable: a restart keeps anna away.
+  router_.reset();
+  assignments_.reset();
+  admin_.reset();
+  channel_.reset();
+  ASSERT_EQ(daemon_->Terminate(), 0);
+  StartDaemon();
+  EXPECT_EQ(Running().version(), response.version());
+  EXPECT_EQ(RouteTo(MakeLead("ooo-2", "DE")), "ben");
+
+  // clear_out_of_office drops it: anna is back, the config runs as written.
+  v1::SetRepAvailabilityRequest back;
+  back.set_rep_id("anna");
+  back.set_clear_out_of_office(true);
+  auto [cleared, after] = set(back);
+  ASSERT_TRUE(cleared.ok()) << cleared.error_message();
+  EXPECT_EQ(after.override().out_of_office_size(), 0);
+  EXPECT_EQ(Running().version(), first);
+  EXPECT_EQ(Running().overrides_size(), 0);
+  EXPECT_EQ(RouteTo(MakeLead("ooo-3", "DE")), "anna");
+}
+
 }  // namespace
 }  // namespace leadrouter::testing

@@ -366,5 +366,38 @@ TEST_P(StoreConformanceTest, AConfigVersionKeepsItsFirstRun) {
   (*store)->Close();
 }
 
+TEST_P(StoreConformanceTest, RepOverridesWithAbsencesSurviveAReopen) {
+  StoreUnderTest where(GetParam(), "rep_overrides");
+  {
+    auto store = where.Open();
+    ASSERT_TRUE(store.ok()) << store.status();
+    leadrouter::v1::RepOverride anna;
+    anna.set_rep_id("anna");
+    auto* away = anna.add_out_of_office();
+    away->set_start("2026-12-21");
+    away->set_end("2027-01-03");
+    ASSERT_TRUE((*store)->SaveRepOverride(anna).ok());
+    leadrouter::v1::RepOverride ben;
+    ben.set_rep_id("ben");
+    ben.set_capacity(3);
+    ASSERT_TRUE((*store)->SaveRepOverride(ben).ok());
+    leadrouter::v1::RepOverride ben_cleared;  // sets nothing: removed
+    ben_cleared.set_rep_id("ben");
+    ASSERT_TRUE((*store)->SaveRepOverride(ben_cleared).ok());
+    (*store)->Close();
+  }
+  auto store = where.Open();
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto overrides = (*store)->RepOverrides();
+  ASSERT_TRUE(overrides.ok()) << overrides.status();
+  ASSERT_EQ(overrides->size(), 1u);
+  EXPECT_EQ((*overrides)[0].rep_id(), "anna");
+  EXPECT_FALSE((*overrides)[0].has_active());
+  ASSERT_EQ((*overrides)[0].out_of_office_size(), 1);
+  EXPECT_EQ((*overrides)[0].out_of_office(0).start(), "2026-12-21");
+  EXPECT_EQ((*overrides)[0].out_of_office(0).end(), "2027-01-03");
+  (*store)->Close();
+}
+
 }  // namespace
 }  // namespace leadrouter::server
