@@ -65,4 +65,8 @@ std::string CompanyDomain(const leadrouter::v1::Lead& lead) {
   return domain;
 }
 
+bool IsFreeMailDomain(std::string_view domain) {
+  return IsNormalizedFreeMail(absl::string_view(domain.data(), domain.size()));
+}
+
 }  // namespace leadrouter::routing

@@ -8,6 +8,7 @@
 #define LEADROUTER_ROUTING_COMPANY_H_
 
 #include <string>
+#include <string_view>
 
 #include "leadrouter/v1/lead.pb.h"
 
@@ -16,6 +17,10 @@ namespace leadrouter::routing {
 // Lower case, without a leading "www."; empty when the lead names no
 // business domain.
 std::string CompanyDomain(const leadrouter::v1::Lead& lead);
+
+// True when `domain` (lower case) or a parent domain of it is a free-mail
+// provider.
+bool IsFreeMailDomain(std::string_view domain);
 
 }  // namespace leadrouter::routing
 

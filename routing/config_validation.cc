@@ -15,7 +15,9 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "routing/absl_string_view.h"
+#include "routing/accounts.h"
 #include "routing/availability.h"
+#include "routing/company.h"
 #include "routing/compiled_rule.h"
 #include "routing/iso_codes.h"
 
@@ -42,6 +44,7 @@ class Checker {
     CheckResponseTimes();
     CheckRules();
     CheckLeadSources();
+    CheckAccounts();
     return std::move(errors_);
   }
 
@@ -263,6 +266,9 @@ class Checker {
       } else if (sla.escalate_to().has_team()) {
         Error(path + ".escalate_to.team",
               "an escalation goes to a named rep or queue, not a team");
+      } else if (sla.escalate_to().has_account_owner()) {
+        Error(path + ".escalate_to.account_owner",
+              "an escalation goes to a named rep or queue");
       } else {
         CheckTarget(path + ".escalate_to", sla.escalate_to());
       }
@@ -289,9 +295,46 @@ class Checker {
                 absl::StrCat("unknown queue \"", target.queue(), "\""));
         }
         break;
-      case Target::KIND_NOT_SET:
-        Error(path, "needs one of team, rep or queue");
+      case Target::kAccountOwner:
+        if (!target.account_owner()) {
+          Error(path + ".account_owner", "must be true when given");
+        }
         break;
+      case Target::KIND_NOT_SET:
+        Error(path, "needs one of team, rep, queue or account_owner");
+        break;
+    }
+  }
+
+  void CheckAccounts() {
+    if (!config_.accounts_file().empty()) {
+      Error("accounts_file",
+            "is read only from a config file (leadrouterd --config, SIGHUP); "
+            "list the accounts inline here");
+    }
+    absl::flat_hash_set<std::string> domains;
+    for (int i = 0; i < config_.accounts_size(); ++i) {
+      const auto& account = config_.accounts(i);
+      const std::string path = absl::StrCat("accounts[", i, "]");
+      if (!IsDomainName(account.domain())) {
+        Error(path + ".domain",
+              absl::StrCat("\"", account.domain().substr(0, 253),
+                           "\" is not a lower-case domain name such as "
+                           "acme.com"));
+      } else if (IsFreeMailDomain(account.domain())) {
+        Error(path + ".domain",
+              absl::StrCat("\"", account.domain(),
+                           "\" is a free-mail provider; its users are not "
+                           "one company"));
+      } else if (!domains.insert(account.domain()).second) {
+        Error(path + ".domain",
+              absl::StrCat("\"", account.domain(), "\" is listed twice"));
+      }
+      if (!reps_.contains(account.owner())) {
+        Error(path + ".owner",
+              absl::StrCat("unknown rep \"", account.owner().substr(0, 64),
+                           "\""));
+      }
     }
   }
 
@@ -304,6 +347,15 @@ class Checker {
       CheckId(path + ".id", rule.id(), rule_ids, "rule");
       CheckMatch(path + ".match", rule.match());
       CheckTarget(path + ".target", rule.target());
+      if (rule.target().has_account_owner() && !rule.has_fallback()) {
+        Error(path + ".fallback",
+              "is required with target account_owner (for leads of no "
+              "account, or whose owner is away)");
+      }
+      if (rule.fallback().has_account_owner()) {
+        Error(path + ".fallback.account_owner",
+              "account_owner can only be a rule's target");
+      }
       if (rule.has_fallback()) {
         CheckTarget(path + ".fallback", rule.fallback());
         if (rule.fallback().SerializeAsString() ==

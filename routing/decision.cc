@@ -358,6 +358,29 @@ Attempt TryTeam(const CompiledTeam& ct, const Context& ctx, Needs needs,
   return attempt;
 }
 
+// The owner of the lead's account, while eligible. A lead of no account
+// (or without a business domain) has nobody here and nowhere to wait: the
+// rule's fallback takes it.
+Attempt TryAccountOwner(const Context& ctx, const Needs& needs,
+                        RoutingTrace* trace) {
+  Attempt attempt;
+  const AccountBook::Match* account =
+      ctx.domain.empty() ? nullptr : ctx.table.accounts().Find(ctx.domain);
+  if (account == nullptr) return attempt;
+  trace->set_account_domain(account->domain);
+  attempt.waiting_queue = absl::StrCat("rep/", account->owner);
+  const CompiledRep& owner = *ctx.table.FindRep(account->owner);
+  Candidate* candidate = trace->add_candidates();
+  if (Check(owner, ctx, needs, candidate) ==
+      leadrouter::v1::PASS_OVER_REASON_UNSPECIFIED) {
+    attempt.rep = &owner;
+    attempt.how = absl::StrCat("account owner of ", account->domain);
+    candidate->set_chosen(true);
+    candidate->set_detail(attempt.how);
+  }
+  return attempt;
+}
+
 Attempt TryTarget(const Target& target, const Context& ctx, Needs needs,
                   RoutingTrace* trace) {
   switch (target.kind_case()) {
@@ -382,6 +405,8 @@ Attempt TryTarget(const Target& target, const Context& ctx, Needs needs,
       attempt.named_queue = target.queue();
       return attempt;
     }
+    case Target::kAccountOwner:
+      return TryAccountOwner(ctx, needs, trace);
     case Target::KIND_NOT_SET:
       break;
   }
@@ -396,6 +421,8 @@ std::string Describe(const Target& target) {
       return absl::StrCat("rep ", target.rep());
     case Target::kQueue:
       return absl::StrCat("queue ", target.queue());
+    case Target::kAccountOwner:
+      return "account owner";
     case Target::KIND_NOT_SET:
       break;
   }
@@ -484,8 +511,9 @@ Decision Decide(const RoutingTable& table, const leadrouter::v1::Lead& lead,
   }
   const std::string nobody =
       absl::StrCat(matched, "; nobody eligible in ", Describe(r.target()));
+  Attempt fallback;
   if (r.has_fallback()) {
-    Attempt fallback = TryTarget(r.fallback(), ctx, needs, trace);
+    fallback = TryTarget(r.fallback(), ctx, needs, trace);
     if (fallback.rep != nullptr || !fallback.named_queue.empty()) {
       trace->set_used_fallback(true);
       trace->set_summary(absl::StrCat(nobody, "; fallback ",
@@ -500,7 +528,16 @@ Decision Decide(const RoutingTable& table, const leadrouter::v1::Lead& lead,
       return decision;
     }
   }
-  // Nobody anywhere: the lead waits for the primary target.
+  // Nobody anywhere: the lead waits for the primary target, or for the
+  // fallback when the primary has no place to wait (an account_owner
+  // target for a lead of no account).
+  if (primary.waiting_queue.empty()) {
+    fallback.named_queue = fallback.waiting_queue;
+    Settle(fallback, ctx, &decision);
+    trace->set_summary(absl::StrCat(nobody, " nor in the fallback; waiting in ",
+                                    fallback.waiting_queue));
+    return decision;
+  }
   primary.named_queue = primary.waiting_queue;
   Settle(primary, ctx, &decision);
   trace->set_summary(absl::StrCat(

@@ -75,6 +75,9 @@ absl::StatusOr<std::shared_ptr<const RoutingTable>> RoutingTable::Create(
   for (const std::string& source : table->config_.lead_sources()) {
     table->counted_sources_.insert(Lower(source));
   }
+  for (const leadrouter::v1::Account& account : table->config_.accounts()) {
+    table->accounts_.Add(account.domain(), account.owner());
+  }
   table->index_.emplace(table->rules_);
   return std::shared_ptr<const RoutingTable>(std::move(table));
 }

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "leadrouter/v1/config.pb.h"
 #include "leadrouter/v1/lead.pb.h"
+#include "routing/accounts.h"
 #include "routing/availability.h"
 #include "absl/time/time.h"
 #include "routing/compiled_rule.h"
@@ -65,6 +66,8 @@ class RoutingTable {
 
   const CompiledRep* FindRep(std::string_view id) const;
   const CompiledTeam* FindTeam(std::string_view id) const;
+  // The named accounts (config accounts).
+  const AccountBook& accounts() const { return accounts_; }
 
   // How the metrics count a lead's source: its lower-case name when the
   // config names it (lead_sources, or a rule's sources), "none" when the
@@ -82,6 +85,7 @@ class RoutingTable {
   absl::flat_hash_map<std::string, CompiledRep> reps_;
   absl::flat_hash_map<std::string, CompiledTeam> teams_;
   absl::flat_hash_set<std::string> counted_sources_;  // lower case
+  AccountBook accounts_;
 };
 
 }  // namespace leadrouter::routing

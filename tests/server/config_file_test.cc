@@ -2,6 +2,10 @@
 // refused with file, line and field named.
 #include "server/config/config_file.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -104,6 +108,81 @@ rules:
 
 TEST(ConfigFile, EmptyFileNeedsRules) {
   EXPECT_THAT(ErrorOf(""), HasSubstr("rules: needs at least one rule"));
+}
+
+}  // namespace
+}  // namespace leadrouter::server
+
+namespace leadrouter::server {
+namespace {
+
+// A config file naming an accounts file next to it.
+class AccountsFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("accounts-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    Write("routing.yaml", R"(
+reps:
+  - { id: anna, capacity: 2 }
+  - { id: ben, capacity: 2 }
+accounts:
+  - { domain: initech.com, owner: ben }
+accounts_file: accounts.csv
+rules:
+  - id: owned
+    target: { account_owner: true }
+    fallback: { rep: ben }
+)");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  std::string Path() const { return (dir_ / "routing.yaml").string(); }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(AccountsFileTest, AccountsComeInlineAndFromTheFile) {
+  Write("accounts.csv",
+        "# domain,owner\nacme.com,anna\n\n  Globex.COM , anna \n");
+  auto table = LoadRoutingTable(Path());
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ((*table)->accounts().size(), 3u);
+  EXPECT_EQ((*table)->accounts().Find("globex.com")->owner, "anna");
+  EXPECT_EQ((*table)->accounts().Find("initech.com")->owner, "ben");
+  // The accounts are part of the config now, and of its version.
+  EXPECT_TRUE((*table)->config().accounts_file().empty());
+  Write("accounts.csv", "acme.com,ben\n");
+  auto changed = LoadRoutingTable(Path());
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_NE((*changed)->version(), (*table)->version());
+}
+
+TEST_F(AccountsFileTest, ABadLineIsNamedWithItsNumber) {
+  Write("accounts.csv", "acme.com,anna\nnot a domain,anna\nglobex.com,zed\n"
+                        "three,fields,here\n");
+  auto shape = LoadConfigFile(Path());
+  ASSERT_FALSE(shape.ok());
+  EXPECT_THAT(shape.status().message(),
+              HasSubstr("accounts.csv:4: expected \"domain,owner\""));
+  Write("accounts.csv", "acme.com,anna\nnot a domain,anna\nglobex.com,zed\n");
+  auto config = LoadConfigFile(Path());
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(),
+              HasSubstr("accounts.csv:2: .domain \"not a domain\" is not a "
+                        "lower-case domain name"));
+  EXPECT_THAT(config.status().message(),
+              HasSubstr("accounts.csv:3: .owner unknown rep \"zed\""));
+}
+
+TEST_F(AccountsFileTest, AMissingFileIsRefused) {
+  auto config = LoadConfigFile(Path());
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("accounts.csv: cannot be read"));
 }
 
 }  // namespace
