@@ -490,9 +490,10 @@ absl::StatusOr<v1::ApplyConfigResponse> Client::ApplyConfig(
 }
 
 absl::StatusOr<v1::ListRepsResponse> Client::ListReps(
-    const std::string& team_id) {
+    const std::string& team_id, int fairness_days) {
   v1::ListRepsRequest request;
   request.set_team_id(team_id);
+  request.set_fairness_days(fairness_days);
   return Unary<v1::ListRepsResponse>(
       true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
         return e.admin->ListReps(c, request, r);

@@ -133,7 +133,10 @@ class Client {
       const std::string& version = "");
   absl::StatusOr<v1::ApplyConfigResponse> ApplyConfig(
       const v1::ApplyConfigRequest& request);
-  absl::StatusOr<v1::ListRepsResponse> ListReps(const std::string& team_id);
+  // `fairness_days`: the window of the teams' fairness (0: the server's
+  // default, 7).
+  absl::StatusOr<v1::ListRepsResponse> ListReps(const std::string& team_id,
+                                                int fairness_days = 0);
   absl::StatusOr<v1::SetRepAvailabilityResponse> SetRepAvailability(
       const v1::SetRepAvailabilityRequest& request);
   // One page of the audit trail, newest first.

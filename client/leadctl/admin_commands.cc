@@ -33,6 +33,8 @@ ABSL_DECLARE_FLAG(std::string, page_token);
 ABSL_FLAG(std::string, active, "", "set-rep: true or false.");
 ABSL_FLAG(std::string, capacity, "", "set-rep: open-lead capacity.");
 ABSL_FLAG(bool, clear, false, "set-rep: drop the rep's override.");
+ABSL_FLAG(int, fairness_days, 0,
+          "reps: the fairness window in days (1 to 365; default 7).");
 ABSL_FLAG(std::string, out, "",
           "set-rep: out of office FIRST..LAST, days in the rep's time zone "
           "(2026-12-21..2027-01-03, both included) or RFC 3339 instants; "
@@ -77,7 +79,8 @@ std::string FormatTime(const google::protobuf::Timestamp& t) {
 }  // namespace
 
 int Reps(Client& client) {
-  auto reps = client.ListReps(absl::GetFlag(FLAGS_team));
+  auto reps = client.ListReps(absl::GetFlag(FLAGS_team),
+                              absl::GetFlag(FLAGS_fairness_days));
   if (!reps.ok()) return Fail(reps.status());
   std::cout << (Json() ? RenderJson(*reps) : RenderRepTable(*reps));
   return 0;

@@ -165,18 +165,41 @@ std::string RenderQueueTable(const v1::ListQueuesResponse& queues) {
 }
 
 std::string RenderRepTable(const v1::ListRepsResponse& reps) {
-  std::string out = absl::StrFormat("%-22s %-20s %9s %9s  %s\n", "REP",
-                                    "TEAMS", "OPEN", "TODAY", "NOW");
+  const std::string share_header =
+      absl::StrCat("GOT/SHARE ", reps.fairness_days(), "d");
+  std::string out =
+      absl::StrFormat("%-22s %-20s %9s %9s  %-15s %s\n", "REP", "TEAMS",
+                      "OPEN", "TODAY", share_header, "NOW");
   for (const v1::RepStatus& r : reps.reps()) {
     std::string now = r.available() ? "available" : "full";
     if (!r.active()) now = "inactive";
     if (r.out_of_office()) now = "out of office";
     if (!r.within_working_hours()) absl::StrAppend(&now, ", outside hours");
+    // The part of each team's leads the rep got, against its share.
+    std::vector<std::string> shares;
+    for (const v1::TeamShare& s : r.shares()) {
+      shares.push_back(absl::StrFormat("%.0f%%/%.0f%%", 100 * s.received(),
+                                       100 * s.share()));
+    }
     absl::StrAppendFormat(
-        &out, "%-22s %-20s %4d/%-4d %4d/%-4s  %s\n", r.rep_id(),
+        &out, "%-22s %-20s %4d/%-4d %4d/%-4s  %-15s %s\n", r.rep_id(),
         r.team_ids().empty() ? "-" : absl::StrJoin(r.team_ids(), ","),
         r.open_assignments(), r.capacity(), r.assigned_today(),
-        r.daily_cap() > 0 ? absl::StrCat(r.daily_cap()) : "-", now);
+        r.daily_cap() > 0 ? absl::StrCat(r.daily_cap()) : "-",
+        shares.empty() ? "-" : absl::StrJoin(shares, ","), now);
+  }
+  if (!reps.teams().empty()) {
+    absl::StrAppendFormat(&out, "\n%-22s %9s  %s\n", "TEAM",
+                          absl::StrCat("LEADS ", reps.fairness_days(), "d"),
+                          "LARGEST DEVIATION FROM SHARE");
+    for (const v1::TeamFairness& t : reps.teams()) {
+      absl::StrAppendFormat(
+          &out, "%-22s %9d  %s\n", t.team_id(), t.leads(),
+          t.most_deviating_rep_id().empty()
+              ? std::string("-")
+              : absl::StrFormat("%.1f points (%s)", 100 * t.max_deviation(),
+                                t.most_deviating_rep_id()));
+    }
   }
   return out;
 }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "routing/fairness.h"
 #include "routing/timestamps.h"
 #include "server/api/backup_stream.h"
 #include "server/api/page_token.h"
@@ -175,8 +177,38 @@ grpc::ServerUnaryReactor* RoutingAdminService::ListReps(
       return reactor;
     }
   }
+  const int days = request->fairness_days() == 0 ? 7 : request->fairness_days();
+  if (days < 1 || days > 365) {
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "fairness_days: ", request->fairness_days(),
+        " is outside 1 to 365 (0: 7)"))));
+    return reactor;
+  }
   const routing::RoutingState state = store_.Snapshot();
   const absl::Time now = clock_();
+  absl::StatusOr<std::vector<MemberLeads>> counts = store_.LeadsByMember(
+      absl::ToUnixMicros(now - absl::Hours(24) * days));
+  if (!counts.ok()) {
+    reactor->Finish(ToGrpcStatus(counts.status()));
+    return reactor;
+  }
+  // Fairness per team, and each member's part of it.
+  absl::flat_hash_map<std::string,
+                      absl::flat_hash_map<std::string, int64_t>> by_team;
+  for (const MemberLeads& m : *counts) by_team[m.team_id][m.rep_id] = m.leads;
+  absl::flat_hash_map<std::string, routing::TeamFairness> fairness;
+  for (const auto& t : table->config().teams()) {
+    if (team != nullptr && t.id() != team->team->id()) continue;
+    routing::TeamFairness f =
+        routing::Fairness(*table->FindTeam(t.id()), by_team[t.id()]);
+    leadrouter::v1::TeamFairness* out = response->add_teams();
+    out->set_team_id(f.team_id);
+    out->set_leads(f.leads);
+    out->set_max_deviation(f.max_deviation);
+    out->set_most_deviating_rep_id(f.most_deviating_rep);
+    fairness.emplace(t.id(), std::move(f));
+  }
+  response->set_fairness_days(days);
   for (const auto& rep : table->config().reps()) {
     const routing::CompiledRep& r = *table->FindRep(rep.id());
     if (team != nullptr &&
@@ -199,6 +231,18 @@ grpc::ServerUnaryReactor* RoutingAdminService::ListReps(
                      s->open_assignments() < s->capacity() &&
                      (s->daily_cap() == 0 ||
                       s->assigned_today() < s->daily_cap()));
+    for (const std::string& t : r.team_ids) {
+      auto f = fairness.find(t);
+      if (f == fairness.end()) continue;
+      for (const routing::MemberShare& m : f->second.members) {
+        if (m.rep_id != rep.id()) continue;
+        leadrouter::v1::TeamShare* share = s->add_shares();
+        share->set_team_id(t);
+        share->set_leads(m.leads);
+        share->set_share(m.share);
+        share->set_received(m.received);
+      }
+    }
   }
   reactor->Finish(grpc::Status::OK);
   return reactor;

@@ -3,6 +3,9 @@
 #include <map>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
+#include "routing/fairness.h"
+
 namespace leadrouter::server {
 namespace {
 
@@ -23,6 +26,30 @@ void Add(prometheus::MetricFamily& f, const std::string& label,
 }
 
 }  // namespace
+
+std::map<std::string, double> RoutingGauges::FairnessByTeam() const {
+  auto table = table_.Get();
+  const absl::Time now = clock_();
+  absl::MutexLock lock(&mu_);
+  if (now - fairness_at_ < kFairnessRefresh &&
+      fairness_version_ == table->version()) {
+    return fairness_;
+  }
+  absl::StatusOr<std::vector<MemberLeads>> counts =
+      store_.LeadsByMember(absl::ToUnixMicros(now - kFairnessWindow));
+  if (!counts.ok()) return fairness_;  // the last figures, if any
+  std::map<std::string, absl::flat_hash_map<std::string, int64_t>> by_team;
+  for (const MemberLeads& m : *counts) by_team[m.team_id][m.rep_id] = m.leads;
+  fairness_.clear();
+  for (const auto& team : table->config().teams()) {
+    fairness_[team.id()] =
+        routing::Fairness(*table->FindTeam(team.id()), by_team[team.id()])
+            .max_deviation;
+  }
+  fairness_at_ = now;
+  fairness_version_ = table->version();
+  return fairness_;
+}
 
 std::vector<prometheus::MetricFamily> RoutingGauges::Collect() const {
   auto table = table_.Get();
@@ -47,6 +74,14 @@ std::vector<prometheus::MetricFamily> RoutingGauges::Collect() const {
   }
   std::vector<prometheus::MetricFamily> families = {std::move(open),
                                                     std::move(capacity)};
+  prometheus::MetricFamily fairness = Gauge(
+      "leadrouter_team_fairness_deviation",
+      "Largest deviation of a member's part of the team's leads from its "
+      "weighted share, over the last 7 days (0 to 1), by team.");
+  for (const auto& [team, deviation] : FairnessByTeam()) {
+    Add(fairness, "team", team, deviation);
+  }
+  families.push_back(std::move(fairness));
 
   absl::StatusOr<std::vector<QueueDepth>> queues = store_.Queues();
   if (queues.ok()) {

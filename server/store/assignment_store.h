@@ -63,6 +63,13 @@ using LeadChanger =
         const routing::RoutingState& state)>;
 
 // How many leads wait in one queue.
+// How many leads that arrived since a moment a team's member holds.
+struct MemberLeads {
+  std::string team_id;
+  std::string rep_id;
+  int64_t leads = 0;
+};
+
 struct QueueDepth {
   std::string queue;    // e.g. "team/dach", "nurture", "unmatched"
   std::string team_id;  // the team of a "team/<id>" queue; else empty
@@ -228,6 +235,11 @@ class AssignmentStore {
   // Every non-empty queue with its depth, by queue name. Counts what is
   // committed.
   virtual absl::StatusOr<std::vector<QueueDepth>> Queues() = 0;
+  // Per team and rep: the leads routed at or after `since_us` (arrival
+  // time) that the team gave to the rep and the rep still holds, in any
+  // state (a lead passed on counts for its new rep). For fairness.
+  virtual absl::StatusOr<std::vector<MemberLeads>> LeadsByMember(
+      int64_t since_us) = 0;
 
   // The admins' rep overrides, by rep id.
   virtual absl::StatusOr<std::vector<leadrouter::v1::RepOverride>>

@@ -106,6 +106,8 @@ class PgStore final : public AssignmentStore {
   absl::Status Backup(const std::string& path) override;
   absl::StatusOr<int> DrainWaitingQueues(QueuedDecider decide) override;
   absl::StatusOr<std::vector<QueueDepth>> Queues() override;
+  absl::StatusOr<std::vector<MemberLeads>> LeadsByMember(
+      int64_t since_us) override;
   absl::StatusOr<std::vector<leadrouter::v1::RepOverride>> RepOverrides()
       override;
   absl::Status SaveRepOverride(

@@ -161,6 +161,25 @@ absl::StatusOr<std::vector<QueueDepth>> PgStore::Queues() {
       });
 }
 
+absl::StatusOr<std::vector<MemberLeads>> PgStore::LeadsByMember(
+    int64_t since_us) {
+  return WithReader(
+      [&](PgConnection& conn) -> absl::StatusOr<std::vector<MemberLeads>> {
+        absl::StatusOr<PgResult> rows = conn.Query(
+            "SELECT team_id, rep_id, count(*) FROM assignments "
+            "WHERE routed_at_us >= $1 AND team_id <> '' AND rep_id <> '' "
+            "GROUP BY team_id, rep_id ORDER BY team_id, rep_id",
+            PgParams().Int(since_us));
+        if (!rows.ok()) return rows.status();
+        std::vector<MemberLeads> counts;
+        for (int i = 0; i < rows->rows(); ++i) {
+          counts.push_back(
+              {rows->Bytes(i, 0), rows->Bytes(i, 1), rows->Int(i, 2)});
+        }
+        return counts;
+      });
+}
+
 absl::StatusOr<std::vector<leadrouter::v1::RepOverride>>
 PgStore::RepOverrides() {
   return WithReader(

@@ -92,6 +92,8 @@ class SqliteStore final : public AssignmentStore {
   absl::Status SaveRepOverride(
       const leadrouter::v1::RepOverride& override) override;
   absl::StatusOr<std::vector<QueueDepth>> Queues() override;
+  absl::StatusOr<std::vector<MemberLeads>> LeadsByMember(
+      int64_t since_us) override;
   absl::Status AppendAudit(
       const std::vector<leadrouter::v1::AuditEvent>& events) override;
   absl::StatusOr<std::vector<leadrouter::v1::AuditEvent>> ListAudit(

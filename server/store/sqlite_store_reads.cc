@@ -153,6 +153,25 @@ absl::StatusOr<std::vector<QueueDepth>> SqliteStore::Queues() {
   return depths;
 }
 
+absl::StatusOr<std::vector<MemberLeads>> SqliteStore::LeadsByMember(
+    int64_t since_us) {
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(
+      "SELECT team_id, rep_id, count(*) FROM assignments "
+      "WHERE routed_at_us >= ?1 AND team_id <> '' AND rep_id <> '' "
+      "GROUP BY team_id, rep_id ORDER BY team_id, rep_id");
+  if (!q.ok()) return q.status();
+  q->BindInt64(1, since_us);
+  std::vector<MemberLeads> counts;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    counts.push_back({q->ColumnText(0), q->ColumnText(1), q->ColumnInt64(2)});
+  }
+  return counts;
+}
+
 absl::StatusOr<std::vector<leadrouter::v1::RepOverride>>
 SqliteStore::RepOverrides() {
   std::lock_guard lock(reader_mu_);

@@ -82,6 +82,8 @@ TEST_F(LeadctlTest, AdminsSeeRepsSetAvailabilityAndCheckAConfig) {
   EXPECT_EQ(reps.exit_code, 0);
   EXPECT_THAT(reps.out, ::testing::ContainsRegex("anna +dach .*inactive"));
   EXPECT_THAT(reps.out, ::testing::ContainsRegex("ben +dach .*available"));
+  EXPECT_THAT(reps.out, HasSubstr("GOT/SHARE 7d"));
+  EXPECT_THAT(reps.out, ::testing::ContainsRegex("dach +[0-9]+  "));
   EXPECT_THAT(Leadctl(server, "route --id=S-1 --country=DE").out,
               HasSubstr("-> rep ben"));
   EXPECT_EQ(Leadctl(server, "set-rep zed --active=false").exit_code, 4);

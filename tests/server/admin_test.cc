@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/server/daemon_fixture.h"
+#include "tests/server/http_get.h"
 
 namespace leadrouter::testing {
 namespace {
@@ -300,6 +301,43 @@ TEST_F(AdminTest, ADatedAbsenceKeepsARepOutDurablyUntilCleared) {
   EXPECT_EQ(Running().version(), first);
   EXPECT_EQ(Running().overrides_size(), 0);
   EXPECT_EQ(RouteTo(MakeLead("ooo-3", "DE")), "anna");
+}
+
+// Three DACH leads to a team of two: round robin gives anna two and ben
+// one, a third of the leads each way off an equal share... by 1/6.
+TEST_F(AdminTest, ListRepsAndTheMetricsShowEachTeamsFairness) {
+  for (int i = 0; i < 3; ++i) RouteTo(MakeLead(absl::StrCat("fair-", i), "DE"));
+  grpc::ClientContext context;
+  v1::ListRepsRequest request;
+  request.set_team_id("dach");
+  v1::ListRepsResponse reps;
+  ASSERT_TRUE(admin_->ListReps(&context, request, &reps).ok());
+  EXPECT_EQ(reps.fairness_days(), 7);
+  ASSERT_EQ(reps.teams_size(), 1);
+  EXPECT_EQ(reps.teams(0).team_id(), "dach");
+  EXPECT_EQ(reps.teams(0).leads(), 3);
+  EXPECT_NEAR(reps.teams(0).max_deviation(), 1.0 / 6, 1e-9);
+  EXPECT_EQ(reps.teams(0).most_deviating_rep_id(), "anna");
+  ASSERT_EQ(reps.reps_size(), 2);
+  ASSERT_EQ(reps.reps(0).shares_size(), 1);
+  EXPECT_EQ(reps.reps(0).shares(0).leads(), 2);
+  EXPECT_DOUBLE_EQ(reps.reps(0).shares(0).share(), 0.5);
+  EXPECT_NEAR(reps.reps(0).shares(0).received(), 2.0 / 3, 1e-9);
+
+  // The team-level gauge: no rep id in its labels.
+  absl::StatusOr<std::string> metrics =
+      HttpGet(daemon_->metrics_address(), "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(*metrics, ::testing::HasSubstr(
+                            "leadrouter_team_fairness_deviation{team=\"dach\"} 0.1666"));
+  EXPECT_THAT(*metrics, ::testing::HasSubstr(
+                            "leadrouter_team_fairness_deviation{team=\"bulk\"} 0"));
+
+  grpc::ClientContext bad_context;
+  request.set_fairness_days(366);
+  const grpc::Status bad = admin_->ListReps(&bad_context, request, &reps);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), ::testing::StartsWith("fairness_days:"));
 }
 
 }  // namespace

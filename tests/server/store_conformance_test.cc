@@ -401,3 +401,67 @@ TEST_P(StoreConformanceTest, RepOverridesWithAbsencesSurviveAReopen) {
 
 }  // namespace
 }  // namespace leadrouter::server
+
+namespace leadrouter::server {
+namespace {
+
+TEST_P(StoreConformanceTest, LeadsByMemberCountsTheWindowPerTeamAndRep) {
+  leadrouter::v1::RoutingConfig config;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        reps { id: "a" capacity: 100 }
+        reps { id: "b" capacity: 100 }
+        teams { id: "t" members: [ "a", "b" ] }
+        queues { id: "q" }
+        rules {
+          id: "queued"
+          match { stages: STAGE_MQL }
+          target { queue: "q" }
+        }
+        rules { id: "all" target { team: "t" } }
+      )pb",
+      &config));
+  auto table = routing::RoutingTable::Create(config);
+  ASSERT_TRUE(table.ok()) << table.status();
+  const absl::Time old = absl::FromUnixSeconds(1795000000);
+  const absl::Time recent = old + absl::Hours(24 * 10);
+  StoreUnderTest where(GetParam(), "fairness");
+  auto store = where.Open();
+  ASSERT_TRUE(store.ok()) << store.status();
+  // 2 old leads, then 5 recent ones (a, b, a, b, a) and one in a named
+  // queue, which belongs to no member.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(RouteNow(**store, **table, MakeLead(absl::StrCat("O", i), ""),
+                         old)
+                    .ok());
+  }
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(RouteNow(**store, **table, MakeLead(absl::StrCat("N", i), ""),
+                         recent)
+                    .ok());
+  }
+  leadrouter::v1::Lead mql = MakeLead("M", "");
+  mql.set_stage(leadrouter::v1::STAGE_MQL);
+  ASSERT_TRUE(RouteNow(**store, **table, mql, recent).ok());
+
+  auto counts =
+      (*store)->LeadsByMember(absl::ToUnixMicros(recent - absl::Hours(24)));
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  ASSERT_EQ(counts->size(), 2u);
+  EXPECT_EQ((*counts)[0].team_id, "t");
+  EXPECT_EQ((*counts)[0].rep_id, "a");
+  EXPECT_EQ((*counts)[0].leads, 3);
+  EXPECT_EQ((*counts)[1].rep_id, "b");
+  EXPECT_EQ((*counts)[1].leads, 2);
+  auto all = (*store)->LeadsByMember(0);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ((*all)[0].leads + (*all)[1].leads, 7);
+  auto none =
+      (*store)->LeadsByMember(absl::ToUnixMicros(recent + absl::Seconds(1)));
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  (*store)->Close();
+}
+
+}  // namespace
+}  // namespace leadrouter::server
