@@ -199,11 +199,7 @@ TEST_F(AdminTest, ARepOverrideTakesEffectAtOnceAndSurvivesARestart) {
   ASSERT_EQ(Running().overrides_size(), 1);
 
   // Durable: a restart (same config file) keeps anna out.
-  router_.reset();
-  assignments_.reset();
-  admin_.reset();
-  channel_.reset();
-  ASSERT_EQ(daemon_->Terminate(), 0);
+  StopDaemon();
   StartDaemon();
   EXPECT_EQ(Running().version(), response.version());
   EXPECT_EQ(RouteTo(MakeLead("o-2", "DE")), "ben");
@@ -282,11 +278,7 @@ TEST_F(AdminTest, ADatedAbsenceKeepsARepOutDurablyUntilCleared) {
   EXPECT_EQ(Running().version(), response.version());
 
   // Durable: a restart keeps anna away.
-  router_.reset();
-  assignments_.reset();
-  admin_.reset();
-  channel_.reset();
-  ASSERT_EQ(daemon_->Terminate(), 0);
+  StopDaemon();
   StartDaemon();
   EXPECT_EQ(Running().version(), response.version());
   EXPECT_EQ(RouteTo(MakeLead("ooo-2", "DE")), "ben");

@@ -35,11 +35,7 @@ class ClientTest : public DaemonTest {
   // Stops leadrouterd and starts it again on the same address.
   void Restart() {
     const std::string address = daemon_->address();
-    router_.reset();
-    assignments_.reset();
-    admin_.reset();
-    channel_.reset();
-    ASSERT_EQ(daemon_->Terminate(), 0);
+    StopDaemon();
     StartDaemon({"--listen=" + address});
     ASSERT_EQ(daemon_->address(), address);
   }

@@ -68,6 +68,15 @@ class DaemonTest : public ::testing::Test {
     StartDaemon();
   }
 
+  // Drops the stubs and stops leadrouterd (SIGTERM), which must exit 0.
+  void StopDaemon() {
+    router_.reset();
+    assignments_.reset();
+    admin_.reset();
+    channel_.reset();
+    ASSERT_EQ(daemon_->Terminate(), 0);
+  }
+
   void StartDaemon(std::vector<std::string> extra_flags = {}) {
     std::string log;
     daemon_ = DaemonProcess::Start(config_path_, data_dir_,

@@ -38,11 +38,7 @@ TEST_F(DaemonTest, LogsAreJsonLinesWithoutPersonalData) {
   bad.set_email("not an address but Hidden Person");
   v1::RouteLeadResponse response;
   EXPECT_FALSE(Route(bad, &response).ok());
-  router_.reset();
-  assignments_.reset();
-  admin_.reset();
-  channel_.reset();
-  ASSERT_EQ(daemon_->Terminate(), 0);
+  StopDaemon();
 
   const std::string log = daemon_->Log();
   int lines = 0;

@@ -45,11 +45,7 @@ class QueueTest : public DaemonTest {
   void Restart(const std::string& config) {
     // Closing the connection first spares the server's wait for an idle
     // client at shutdown.
-    router_.reset();
-    assignments_.reset();
-    admin_.reset();
-    channel_.reset();
-    ASSERT_EQ(daemon_->Terminate(), 0);
+    StopDaemon();
     WriteFile(config_path_, config);
     StartDaemon({"--queue_interval=100ms"});
   }

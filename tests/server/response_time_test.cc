@@ -28,11 +28,7 @@ class ResponseTimeTest : public DaemonTest {
   void Stop() {
     // Closing the connection first spares the server's wait for an idle
     // client at shutdown.
-    router_.reset();
-    assignments_.reset();
-    admin_.reset();
-    channel_.reset();
-    ASSERT_EQ(daemon_->Terminate(), 0);
+    StopDaemon();
   }
 
   // Polls until the lead's last event is `type`; the last read either way.
