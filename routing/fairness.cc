@@ -36,4 +36,16 @@ TeamFairness Fairness(const CompiledTeam& team,
   return f;
 }
 
+std::vector<TeamFairness> TeamsFairness(
+    const RoutingTable& table, const std::vector<MemberLeads>& counts) {
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, int64_t>>
+      by_team;
+  for (const MemberLeads& m : counts) by_team[m.team_id][m.rep_id] = m.leads;
+  std::vector<TeamFairness> teams;
+  for (const auto& team : table.config().teams()) {
+    teams.push_back(Fairness(*table.FindTeam(team.id()), by_team[team.id()]));
+  }
+  return teams;
+}
+
 }  // namespace leadrouter::routing

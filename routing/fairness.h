@@ -17,6 +17,14 @@
 
 namespace leadrouter::routing {
 
+// How many leads of the window a team gave one of its reps (as the store
+// counts them).
+struct MemberLeads {
+  std::string team_id;
+  std::string rep_id;
+  int64_t leads = 0;
+};
+
 struct MemberShare {
   std::string rep_id;
   int64_t leads = 0;     // received in the window
@@ -39,6 +47,10 @@ struct TeamFairness {
 // ignored: a rep no longer in the team).
 TeamFairness Fairness(const CompiledTeam& team,
                       const absl::flat_hash_map<std::string, int64_t>& leads);
+
+// Every team of the table, in config order, from the store's counts.
+std::vector<TeamFairness> TeamsFairness(const RoutingTable& table,
+                                        const std::vector<MemberLeads>& counts);
 
 }  // namespace leadrouter::routing
 

@@ -193,20 +193,15 @@ grpc::ServerUnaryReactor* RoutingAdminService::ListReps(
     return reactor;
   }
   // Fairness per team, and each member's part of it.
-  absl::flat_hash_map<std::string,
-                      absl::flat_hash_map<std::string, int64_t>> by_team;
-  for (const MemberLeads& m : *counts) by_team[m.team_id][m.rep_id] = m.leads;
   absl::flat_hash_map<std::string, routing::TeamFairness> fairness;
-  for (const auto& t : table->config().teams()) {
-    if (team != nullptr && t.id() != team->team->id()) continue;
-    routing::TeamFairness f =
-        routing::Fairness(*table->FindTeam(t.id()), by_team[t.id()]);
+  for (routing::TeamFairness& f : routing::TeamsFairness(*table, *counts)) {
+    if (team != nullptr && f.team_id != team->team->id()) continue;
     leadrouter::v1::TeamFairness* out = response->add_teams();
     out->set_team_id(f.team_id);
     out->set_leads(f.leads);
     out->set_max_deviation(f.max_deviation);
     out->set_most_deviating_rep_id(f.most_deviating_rep);
-    fairness.emplace(t.id(), std::move(f));
+    fairness.emplace(f.team_id, std::move(f));
   }
   response->set_fairness_days(days);
   for (const auto& rep : table->config().reps()) {

@@ -3,7 +3,6 @@
 #include <map>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "routing/fairness.h"
 
 namespace leadrouter::server {
@@ -38,13 +37,9 @@ std::map<std::string, double> RoutingGauges::FairnessByTeam() const {
   absl::StatusOr<std::vector<MemberLeads>> counts =
       store_.LeadsByMember(absl::ToUnixMicros(now - kFairnessWindow));
   if (!counts.ok()) return fairness_;  // the last figures, if any
-  std::map<std::string, absl::flat_hash_map<std::string, int64_t>> by_team;
-  for (const MemberLeads& m : *counts) by_team[m.team_id][m.rep_id] = m.leads;
   fairness_.clear();
-  for (const auto& team : table->config().teams()) {
-    fairness_[team.id()] =
-        routing::Fairness(*table->FindTeam(team.id()), by_team[team.id()])
-            .max_deviation;
+  for (const routing::TeamFairness& f : routing::TeamsFairness(*table, *counts)) {
+    fairness_[f.team_id] = f.max_deviation;
   }
   fairness_at_ = now;
   fairness_version_ = table->version();

@@ -30,6 +30,7 @@
 #include "leadrouter/v1/lead.pb.h"
 #include "leadrouter/v1/routing_admin.pb.h"
 #include "routing/assignment_lifecycle.h"
+#include "routing/fairness.h"
 #include "routing/routing_state.h"
 
 namespace leadrouter::server {
@@ -63,12 +64,7 @@ using LeadChanger =
         const routing::RoutingState& state)>;
 
 // How many leads wait in one queue.
-// How many leads that arrived since a moment a team's member holds.
-struct MemberLeads {
-  std::string team_id;
-  std::string rep_id;
-  int64_t leads = 0;
-};
+using routing::MemberLeads;
 
 struct QueueDepth {
   std::string queue;    // e.g. "team/dach", "nurture", "unmatched"

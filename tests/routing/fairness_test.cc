@@ -66,5 +66,15 @@ TEST(FairnessTest, NoLeadsMeansNoDeviation) {
   EXPECT_EQ(f.members[2].received, 0);
 }
 
+TEST(FairnessTest, EveryTeamFromTheStoresCounts) {
+  auto table = Table(leadrouter::v1::TEAM_STRATEGY_ROUND_ROBIN);
+  const std::vector<TeamFairness> teams = TeamsFairness(
+      *table, {{"sales", "anna", 2}, {"sales", "ben", 1}, {"gone", "x", 9}});
+  ASSERT_EQ(teams.size(), 1u);  // teams of the config only
+  EXPECT_EQ(teams[0].team_id, "sales");
+  EXPECT_EQ(teams[0].leads, 3);
+  EXPECT_NEAR(teams[0].max_deviation, 2.0 / 3 - 1.0 / 3, 1e-12);
+}
+
 }  // namespace
 }  // namespace leadrouter::routing
