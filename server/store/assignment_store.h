@@ -32,6 +32,7 @@
 #include "routing/assignment_lifecycle.h"
 #include "routing/fairness.h"
 #include "routing/routing_state.h"
+#include "routing/simulation.h"
 
 namespace leadrouter::server {
 
@@ -92,6 +93,23 @@ struct AssignmentPage {
   int64_t last_position = 0;
   // True when more assignments match after this page.
   bool more = false;
+};
+
+// Stored leads for the what-if simulator (see ReplayLeads).
+struct ReplayQuery {
+  // Arrival time bounds in Unix microseconds: [from, until); 0: open.
+  int64_t arrived_from_us = 0;
+  int64_t arrived_until_us = 0;
+  std::vector<std::string> lead_ids;  // non-empty: only these (at most 1000)
+  int64_t after_position = 0;         // only leads stored after this position
+  int limit = 1000;
+};
+
+struct ReplayPage {
+  std::vector<routing::PastLead> leads;
+  // Position of the last lead returned; continue after it.
+  int64_t last_position = 0;
+  bool more = false;  // more leads match after this page
 };
 
 struct EventQuery {
@@ -221,6 +239,9 @@ class AssignmentStore {
   // Matching assignments in the order they were stored.
   virtual absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) = 0;
 
+  // Matching leads with their records and first events, in the order they
+  // were stored (the order they arrived), a page at a time.
+  virtual absl::StatusOr<ReplayPage> ReplayLeads(const ReplayQuery& query) = 0;
   // Offers leads waiting in team and rep queues ("team/<id>", "rep/<id>")
   // to `decide`, best score first then longest waiting, and stores every
   // decision that moves a lead (assigned, or to another queue after a config

@@ -91,6 +91,7 @@ class PgStore final : public AssignmentStore {
   absl::StatusOr<leadrouter::v1::Assignment> Get(
       const std::string& lead_id) override;
   absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) override;
+  absl::StatusOr<ReplayPage> ReplayLeads(const ReplayQuery& query) override;
   void Change(const std::string& lead_id, LeadChanger change,
               QueuedDecider reroute, RouteCallback done) override;
   absl::StatusOr<int> ExpireDue(absl::Time now, LeadChanger expire,

@@ -96,6 +96,59 @@ absl::StatusOr<AssignmentPage> PgStore::List(const AssignmentQuery& query) {
   });
 }
 
+absl::StatusOr<ReplayPage> PgStore::ReplayLeads(const ReplayQuery& query) {
+  // The first event of each lead is its smallest seq (events_by_lead).
+  std::string sql =
+      "SELECT a.position, a.assignment, a.lead, coalesce(e.seq, 0), "
+      "coalesce(e.event, ''::bytea) FROM assignments a LEFT JOIN events e ON "
+      "e.seq = (SELECT min(seq) FROM events WHERE lead_id = a.lead_id) "
+      "WHERE a.position > $1";
+  PgParams params;
+  params.Int(query.after_position);
+  int n = 1;
+  if (query.arrived_from_us != 0) {
+    absl::StrAppend(&sql, " AND a.routed_at_us >= $", ++n);
+    params.Int(query.arrived_from_us);
+  }
+  if (query.arrived_until_us != 0) {
+    absl::StrAppend(&sql, " AND a.routed_at_us < $", ++n);
+    params.Int(query.arrived_until_us);
+  }
+  if (!query.lead_ids.empty()) {
+    absl::StrAppend(&sql, " AND a.lead_id = ANY($", ++n, "::text[])");
+    params.TextArray(query.lead_ids);
+  }
+  // One more row than asked tells whether a page follows.
+  absl::StrAppend(&sql, " ORDER BY a.position LIMIT $", ++n);
+  params.Int(query.limit + 1);
+
+  return WithReader([&](PgConnection& conn) -> absl::StatusOr<ReplayPage> {
+    absl::StatusOr<PgResult> rows = conn.Query(sql, params);
+    if (!rows.ok()) return rows.status();
+    ReplayPage page;
+    for (int i = 0; i < rows->rows(); ++i) {
+      if (static_cast<int>(page.leads.size()) == query.limit) {
+        page.more = true;
+        break;
+      }
+      routing::PastLead& past = page.leads.emplace_back();
+      absl::StatusOr<Assignment> a = ParseAssignment(rows->Bytes(i, 1));
+      if (!a.ok()) return a.status();
+      past.stored = *std::move(a);
+      absl::StatusOr<leadrouter::v1::Lead> lead = ParseLead(rows->Bytes(i, 2));
+      if (!lead.ok()) return lead.status();
+      past.lead = *std::move(lead);
+      if (const int64_t seq = rows->Int(i, 3); seq != 0) {
+        absl::StatusOr<AssignmentEvent> e = ParseEvent(seq, rows->Bytes(i, 4));
+        if (!e.ok()) return e.status();
+        past.first_event = *std::move(e);
+      }
+      page.last_position = rows->Int(i, 0);
+    }
+    return page;
+  });
+}
+
 absl::StatusOr<std::vector<AssignmentEvent>> PgStore::Events(
     const EventQuery& query) {
   // The stream's floor is read in the same statement (one snapshot) as the

@@ -97,6 +97,60 @@ absl::StatusOr<AssignmentPage> SqliteStore::List(const AssignmentQuery& query) {
   return page;
 }
 
+absl::StatusOr<ReplayPage> SqliteStore::ReplayLeads(const ReplayQuery& query) {
+  // The first event of each lead is its smallest seq (events_by_lead).
+  std::string sql =
+      "SELECT a.position, a.assignment, a.lead, coalesce(e.seq, 0), "
+      "coalesce(e.event, x'') FROM assignments a LEFT JOIN events e ON "
+      "e.seq = (SELECT min(seq) FROM events WHERE lead_id = a.lead_id) "
+      "WHERE a.position > ?1";
+  if (query.arrived_from_us != 0) sql += " AND a.routed_at_us >= ?3";
+  if (query.arrived_until_us != 0) sql += " AND a.routed_at_us < ?4";
+  if (!query.lead_ids.empty()) {
+    sql += " AND a.lead_id IN (";
+    for (size_t i = 0; i < query.lead_ids.size(); ++i) {
+      absl::StrAppend(&sql, i == 0 ? "" : ", ", "?", 5 + i);
+    }
+    sql += ")";
+  }
+  sql += " ORDER BY a.position LIMIT ?2";
+
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(sql);
+  if (!q.ok()) return q.status();
+  q->BindInt64(1, query.after_position);
+  q->BindInt64(2, query.limit + 1);  // one more tells whether a page follows
+  if (query.arrived_from_us != 0) q->BindInt64(3, query.arrived_from_us);
+  if (query.arrived_until_us != 0) q->BindInt64(4, query.arrived_until_us);
+  for (size_t i = 0; i < query.lead_ids.size(); ++i) {
+    q->BindText(static_cast<int>(5 + i), query.lead_ids[i]);
+  }
+  ReplayPage page;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (static_cast<int>(page.leads.size()) == query.limit) {
+      page.more = true;
+      break;
+    }
+    routing::PastLead& past = page.leads.emplace_back();
+    absl::StatusOr<Assignment> a = ParseAssignment(q->ColumnBlob(1));
+    if (!a.ok()) return a.status();
+    past.stored = *std::move(a);
+    absl::StatusOr<leadrouter::v1::Lead> lead = ParseLead(q->ColumnBlob(2));
+    if (!lead.ok()) return lead.status();
+    past.lead = *std::move(lead);
+    if (const int64_t seq = q->ColumnInt64(3); seq != 0) {
+      absl::StatusOr<AssignmentEvent> e = ParseEvent(seq, q->ColumnBlob(4));
+      if (!e.ok()) return e.status();
+      past.first_event = *std::move(e);
+    }
+    page.last_position = q->ColumnInt64(0);
+  }
+  return page;
+}
+
 absl::StatusOr<std::vector<AssignmentEvent>> SqliteStore::Events(
     const EventQuery& query) {
   std::string sql = "SELECT seq, event FROM events WHERE seq > ?1";

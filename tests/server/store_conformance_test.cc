@@ -465,3 +465,126 @@ TEST_P(StoreConformanceTest, LeadsByMemberCountsTheWindowPerTeamAndRep) {
 
 }  // namespace
 }  // namespace leadrouter::server
+
+namespace leadrouter::server {
+namespace {
+
+// Rejects the lead's assignment and routes it again, as the workflow does.
+absl::StatusOr<RouteOutcome> RejectNow(AssignmentStore& store,
+                                       const routing::RoutingTable& table,
+                                       const std::string& lead_id,
+                                       absl::Time now) {
+  std::promise<absl::StatusOr<RouteOutcome>> done;
+  store.Change(
+      lead_id,
+      [&](const leadrouter::v1::Lead& lead,
+          const leadrouter::v1::Assignment& stored,
+          const routing::RoutingState& s)
+          -> absl::StatusOr<std::optional<routing::LeadChange>> {
+        auto c = routing::Reject(table, lead, stored, s, "", "", now);
+        if (!c.ok()) return c.status();
+        return std::optional<routing::LeadChange>(*std::move(c));
+      },
+      [&](const leadrouter::v1::Lead& lead,
+          const leadrouter::v1::Assignment& stored,
+          const routing::RoutingState& s) {
+        return routing::Rerouted(table, lead, stored, s, now);
+      },
+      [&](absl::StatusOr<RouteOutcome> outcome) {
+        done.set_value(std::move(outcome));
+      });
+  return done.get_future().get();
+}
+
+std::vector<std::string> Ids(const ReplayPage& page) {
+  std::vector<std::string> ids;
+  for (const routing::PastLead& p : page.leads) ids.push_back(p.lead.id());
+  return ids;
+}
+
+TEST_P(StoreConformanceTest, ReplayLeadsGivesLeadsInArrivalOrderWithFirstEvents) {
+  leadrouter::v1::RoutingConfig config;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        reps { id: "a" capacity: 100 }
+        reps { id: "b" capacity: 100 }
+        teams { id: "t" members: [ "a", "b" ] }
+        queues { id: "q" }
+        rules {
+          id: "queued"
+          match { stages: STAGE_MQL }
+          target { queue: "q" }
+        }
+        rules { id: "all" target { team: "t" } }
+      )pb",
+      &config));
+  auto table = routing::RoutingTable::Create(config);
+  ASSERT_TRUE(table.ok()) << table.status();
+  const absl::Time old = absl::FromUnixSeconds(1795000000);
+  const absl::Time recent = old + absl::Hours(24 * 10);
+  StoreUnderTest where(GetParam(), "replay");
+  auto store = where.Open();
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE(RouteNow(**store, **table, MakeLead("O0", "old.example"), old)
+                  .ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(RouteNow(**store, **table,
+                         MakeLead(absl::StrCat("N", i), "acme.example"), recent)
+                    .ok());
+  }
+  leadrouter::v1::Lead mql = MakeLead("M", "");
+  mql.set_stage(leadrouter::v1::STAGE_MQL);
+  ASSERT_TRUE(RouteNow(**store, **table, mql, recent).ok());
+  // N1 went to b, who holds acme's open leads; rejected, it moves to a.
+  auto rejected = RejectNow(**store, **table, "N1", recent + absl::Minutes(1));
+  ASSERT_TRUE(rejected.ok()) << rejected.status();
+  ASSERT_EQ(rejected->assignment.rep_id(), "a");
+
+  ReplayQuery window;
+  window.arrived_from_us = absl::ToUnixMicros(recent);
+  auto page = (*store)->ReplayLeads(window);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(Ids(*page), (std::vector<std::string>{"N0", "N1", "N2", "M"}));
+  EXPECT_FALSE(page->more);
+  const routing::PastLead& n1 = page->leads[1];
+  EXPECT_EQ(n1.lead.company_domain(), "acme.example");
+  EXPECT_EQ(n1.stored.rep_id(), "a");  // the record as it stands
+  EXPECT_EQ(n1.first_event.type(), leadrouter::v1::ASSIGNMENT_EVENT_TYPE_ASSIGNED);
+  EXPECT_EQ(n1.first_event.rep_id(), "b");  // where it went on arrival
+  EXPECT_EQ(routing::StoredPlacement(n1).rep_id(), "b");
+  const routing::PastLead& m = page->leads[3];
+  EXPECT_EQ(m.first_event.type(), leadrouter::v1::ASSIGNMENT_EVENT_TYPE_QUEUED);
+  EXPECT_EQ(m.first_event.queue(), "q");
+  EXPECT_EQ(m.stored.rule_id(), "queued");
+
+  // Page by page.
+  ReplayQuery first = window;
+  first.limit = 3;
+  auto p1 = (*store)->ReplayLeads(first);
+  ASSERT_TRUE(p1.ok());
+  EXPECT_EQ(Ids(*p1), (std::vector<std::string>{"N0", "N1", "N2"}));
+  EXPECT_TRUE(p1->more);
+  ReplayQuery second = first;
+  second.after_position = p1->last_position;
+  auto p2 = (*store)->ReplayLeads(second);
+  ASSERT_TRUE(p2.ok());
+  EXPECT_EQ(Ids(*p2), (std::vector<std::string>{"M"}));
+  EXPECT_FALSE(p2->more);
+
+  // By id (unknown ids are no error), still in arrival order.
+  ReplayQuery by_id;
+  by_id.lead_ids = {"M", "O0", "nobody"};
+  auto ids = (*store)->ReplayLeads(by_id);
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(Ids(*ids), (std::vector<std::string>{"O0", "M"}));
+  // Before the recent ones.
+  ReplayQuery before;
+  before.arrived_until_us = absl::ToUnixMicros(recent);
+  auto early = (*store)->ReplayLeads(before);
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(Ids(*early), (std::vector<std::string>{"O0"}));
+  (*store)->Close();
+}
+
+}  // namespace
+}  // namespace leadrouter::server
