@@ -163,9 +163,12 @@ namespace {
 constexpr absl::string_view kOverloadedPrefix = "leadrouterd is overloaded";
 }  // namespace
 
-absl::Status Client::Run(bool retry, const Attempt& attempt) {
+absl::Status Client::Run(bool retry, const Attempt& attempt,
+                         absl::Duration timeout) {
   // The deadline covers the call, retries included.
-  const absl::Time deadline = absl::Now() + options_.timeout;
+  const absl::Time deadline =
+      absl::Now() +
+      (timeout == absl::ZeroDuration() ? options_.timeout : timeout);
   const int attempts = std::max(1, options_.max_attempts);
   grpc::Status status;
   for (int n = 1;; ++n) {
@@ -202,13 +205,16 @@ absl::Status Client::Run(bool retry, const Attempt& attempt) {
 }
 
 template <typename Response, typename Fn>
-absl::StatusOr<Response> Client::Unary(bool retry, Fn fn) {
+absl::StatusOr<Response> Client::Unary(bool retry, Fn fn,
+                                        absl::Duration timeout) {
   Response response;
-  absl::Status status =
-      Run(retry, [&](Endpoint& e, grpc::ClientContext& context) {
+  absl::Status status = Run(
+      retry,
+      [&](Endpoint& e, grpc::ClientContext& context) {
         response.Clear();
         return fn(e, &context, &response);
-      });
+      },
+      timeout);
   if (!status.ok()) return status;
   return response;
 }
@@ -487,6 +493,16 @@ absl::StatusOr<v1::ApplyConfigResponse> Client::ApplyConfig(
       true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
         return e.admin->ApplyConfig(c, request, r);
       });
+}
+
+absl::StatusOr<v1::SimulateConfigResponse> Client::SimulateConfig(
+    const v1::SimulateConfigRequest& request, absl::Duration timeout) {
+  return Unary<v1::SimulateConfigResponse>(
+      true,
+      [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.admin->SimulateConfig(c, request, r);
+      },
+      timeout);
 }
 
 absl::StatusOr<v1::ListRepsResponse> Client::ListReps(

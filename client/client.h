@@ -137,6 +137,12 @@ class Client {
   // default, 7).
   absl::StatusOr<v1::ListRepsResponse> ListReps(const std::string& team_id,
                                                 int fairness_days = 0);
+  // What a draft config would have done to stored leads (see
+  // RoutingAdmin.SimulateConfig). A simulation takes seconds: its deadline
+  // is `timeout` (default 5 minutes), not the client's.
+  absl::StatusOr<v1::SimulateConfigResponse> SimulateConfig(
+      const v1::SimulateConfigRequest& request,
+      absl::Duration timeout = absl::Minutes(5));
   absl::StatusOr<v1::SetRepAvailabilityResponse> SetRepAvailability(
       const v1::SetRepAvailabilityRequest& request);
   // One page of the audit trail, newest first.
@@ -156,9 +162,12 @@ class Client {
 
   // Runs `attempt` on the next endpoint, again on the following ones while
   // it gets UNAVAILABLE (when `retry`), sleeping a jittered backoff between.
-  absl::Status Run(bool retry, const Attempt& attempt);
+  // `timeout` (zero: the client's) covers the call, retries included.
+  absl::Status Run(bool retry, const Attempt& attempt,
+                   absl::Duration timeout = absl::ZeroDuration());
   template <typename Response, typename Fn>
-  absl::StatusOr<Response> Unary(bool retry, Fn fn);
+  absl::StatusOr<Response> Unary(bool retry, Fn fn,
+                                 absl::Duration timeout = absl::ZeroDuration());
   // One RouteMany pass: fills `results` (one per lead, in order), resending
   // the unanswered leads when the stream breaks; `on_answer` runs after each
   // answer.

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "client/leadctl/cli.h"
 #include "client/leadctl/render.h"
+#include "client/leadctl/simulate.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -46,8 +47,12 @@ ABSL_FLAG(std::string, principal, "", "audit: only this principal's events.");
 ABSL_FLAG(std::string, method, "",
           "audit: only this method, e.g. "
           "/leadrouter.v1.RoutingAdmin/ApplyConfig.");
-ABSL_FLAG(std::string, since, "", "audit: events at or after (RFC 3339).");
-ABSL_FLAG(std::string, until, "", "audit: events before (RFC 3339).");
+ABSL_FLAG(std::string, since, "",
+          "audit: events at or after (RFC 3339); config simulate: leads that "
+          "arrived at or after (RFC 3339, or an age such as 30d, 12h).");
+ABSL_FLAG(std::string, until, "",
+          "audit: events before (RFC 3339); config simulate: leads that "
+          "arrived before (RFC 3339 or an age; default now).");
 ABSL_FLAG(std::string, role, "",
           "token new: roles, comma-separated (router, reader, worker, admin).");
 ABSL_FLAG(std::string, rep_ids, "",
@@ -157,6 +162,9 @@ int Config(Client& client, const std::vector<char*>& args) {
     }
     return 0;
   }
+  if (sub == "simulate" && args.size() == 4) {
+    return SimulateConfig(client, args[3]);
+  }
   if (sub == "rollback" && args.size() == 4) {
     v1::ApplyConfigRequest request;
     request.set_rollback_to_version(args[3]);
@@ -202,7 +210,9 @@ int Config(Client& client, const std::vector<char*>& args) {
     return 0;
   }
   std::cerr << "usage: leadctl config get [VERSION] | validate FILE | "
-               "diff FILE | apply FILE | rollback VERSION\n";
+               "diff FILE | apply FILE | rollback VERSION |\n"
+               "       simulate FILE (--since 30d [--until T] | --lead_ids "
+               "A,B) [--limit N] [--max_changed N]\n";
   return kUsage;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -373,6 +374,26 @@ RoutingAdminService::Backup(grpc::CallbackServerContext* context,
               absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                            status.error_message()));
       });
+}
+
+grpc::ServerUnaryReactor* RoutingAdminService::SimulateConfig(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::SimulateConfigRequest* request,
+    leadrouter::v1::SimulateConfigResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context,
+                     "/leadrouter.v1.RoutingAdmin/SimulateConfig", reactor)) {
+    return reactor;
+  }
+  // The call stays open until Finish, so the request, the response and
+  // this service outlive the thread's use of them.
+  std::thread([this, request, response, reactor] {
+    absl::StatusOr<leadrouter::v1::SimulateConfigResponse> report =
+        simulator_.Run(*request);
+    if (report.ok()) *response = *std::move(report);
+    reactor->Finish(ToGrpcStatus(report.status()));
+  }).detach();
+  return reactor;
 }
 
 }  // namespace leadrouter::server

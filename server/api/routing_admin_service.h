@@ -1,6 +1,6 @@
 // gRPC RoutingAdmin: the running config (read, validate, apply, roll back
-// to a version that ran before), the reps' load and overrides, and the audit
-// trail, over RunningConfig and the store. Every change is recorded in the
+// to a version that ran before, simulate a draft on stored leads), the
+// reps' load and overrides, and the audit trail, over RunningConfig and the store. Every change is recorded in the
 // audit trail with who made it, from where, and the versions before and
 // after.
 #ifndef LEADROUTER_SERVER_API_ROUTING_ADMIN_SERVICE_H_
@@ -10,6 +10,7 @@
 
 #include "leadrouter/v1/routing_admin.grpc.pb.h"
 #include "server/api/call_guard.h"
+#include "server/api/config_simulation.h"
 #include "server/api/lead_intake.h"
 #include "server/audit/audit_trail.h"
 #include "server/config/running_config.h"
@@ -27,7 +28,8 @@ class RoutingAdminService final
         store_(store),
         clock_(std::move(clock)),
         guard_(guard),
-        audit_(audit) {}
+        audit_(audit),
+        simulator_(config, store, clock_) {}
 
   grpc::ServerUnaryReactor* GetConfig(
       grpc::CallbackServerContext* context,
@@ -58,6 +60,13 @@ class RoutingAdminService final
       grpc::CallbackServerContext* context,
       const leadrouter::v1::BackupRequest* request) override;
 
+  // Runs on a thread of its own (a simulation takes seconds), one at a
+  // time.
+  grpc::ServerUnaryReactor* SimulateConfig(
+      grpc::CallbackServerContext* context,
+      const leadrouter::v1::SimulateConfigRequest* request,
+      leadrouter::v1::SimulateConfigResponse* response) override;
+
   // Where backups are written while they are sent (the data directory; by
   // default the system's temporary directory).
   void set_backup_dir(std::string dir) { backup_dir_ = std::move(dir); }
@@ -75,6 +84,7 @@ class RoutingAdminService final
   const CallGuard& guard_;
   AuditTrail* audit_;
   std::string backup_dir_;
+  ConfigSimulator simulator_;
 };
 
 }  // namespace leadrouter::server

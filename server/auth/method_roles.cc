@@ -38,6 +38,9 @@ const std::vector<std::pair<std::string, Role>>& MethodRoles() {
       {"/leadrouter.v1.RoutingAdmin/ListAuditEvents",
        leadrouter::v1::ROLE_ADMIN},
       {"/leadrouter.v1.RoutingAdmin/Backup", leadrouter::v1::ROLE_ADMIN},
+      // Drafts and stored traces (company domains): admins only.
+      {"/leadrouter.v1.RoutingAdmin/SimulateConfig",
+       leadrouter::v1::ROLE_ADMIN},
   };
   return *table;
 }

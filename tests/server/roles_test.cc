@@ -76,7 +76,9 @@ std::map<std::string, Call> EveryMethod() {
            {"SetRepAvailability",
             Unary<RoutingAdmin>(&RoutingAdmin::Stub::SetRepAvailability)},
            {"ListAuditEvents",
-            Unary<RoutingAdmin>(&RoutingAdmin::Stub::ListAuditEvents)}}) {
+            Unary<RoutingAdmin>(&RoutingAdmin::Stub::ListAuditEvents)},
+           {"SimulateConfig",
+            Unary<RoutingAdmin>(&RoutingAdmin::Stub::SimulateConfig)}}) {
     calls[ra + name] = call;
   }
   calls[lr + "RouteLeads"] = [](grpc::Channel& ch, const std::string& token) {
