@@ -118,6 +118,45 @@ TEST_F(LeadctlTest, AdminsSeeRepsSetAvailabilityAndCheckAConfig) {
   EXPECT_THAT(applied.out, HasSubstr("unchanged"));  // the running file
 }
 
+TEST_F(LeadctlTest, ConfigSimulatePrintsWhatADraftWouldHaveDone) {
+  const std::string server = daemon_->address();
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(Leadctl(server, absl::StrCat("route --id=S-", i,
+                                           " --country=GB")).exit_code,
+              0);
+  }
+  // The draft sends British leads to a queue instead of team bulk.
+  const std::string draft = dir_ + "/draft.yaml";
+  WriteFile(draft, absl::StrReplaceAll(
+                       kServiceTestConfig,
+                       {{"target: { team: bulk }", "target: { queue: nurture }"}}));
+  LeadctlRun run =
+      Leadctl(server, "config simulate " + draft + " --since 1h --max_changed 2");
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("replayed 6 leads"));
+  EXPECT_THAT(run.out, HasSubstr("changed: 6 leads would go elsewhere (100.0%)"));
+  EXPECT_THAT(run.out, ::testing::ContainsRegex("bulk +6 +6 +0"));  // rule
+  EXPECT_THAT(run.out, ::testing::ContainsRegex("bulk +6 +0 +-6"));  // team
+  EXPECT_THAT(run.out, ::testing::ContainsRegex("QUEUED ON ARRIVAL +0 +6 +[+]6"));
+  EXPECT_THAT(run.out, ::testing::ContainsRegex("bulk +8.3 points [(]r1[)] +-"));
+  EXPECT_THAT(run.out, HasSubstr("CHANGED LEADS (2 of 6)"));
+  EXPECT_THAT(run.out, HasSubstr("draft: bulk -> queue nurture"));
+  LeadctlRun json = Leadctl(server, "--output=json config simulate " + draft +
+                                        " --lead_ids=S-1,S-2");
+  EXPECT_EQ(json.exit_code, 0);
+  EXPECT_THAT(json.out, HasSubstr("\"leads\":\"2\""));
+  // A bad draft is refused (exit 3); a missing window is a usage error.
+  const std::string broken = dir_ + "/broken.yaml";
+  WriteFile(broken, "reps: [ { id: x, capacity: -1 } ]\n");
+  EXPECT_EQ(Leadctl(server, "config simulate " + broken + " --since 1h")
+                .exit_code,
+            3);
+  EXPECT_EQ(Leadctl(server, "config simulate " + draft).exit_code, 2);
+  EXPECT_EQ(Leadctl(server, "config simulate " + draft + " --since=soon")
+                .exit_code,
+            3);
+}
+
 TEST_F(LeadctlTest, ACsvImportRoutesEveryRowAndCountsTheBadOnes) {
   const std::string file = dir_ + "/leads.csv";
   WriteFile(file,
