@@ -34,6 +34,7 @@
 #include "grpcpp/alarm.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
+#include "bench/realistic_org.h"
 #include "leadrouter/v1/lead_router.pb.h"
 #include "tests/server/daemon_process.h"
 #include "tests/server/http_get.h"
@@ -52,63 +53,11 @@ namespace {
 constexpr char kMethod[] = "/leadrouter.v1.LeadRouter/RouteLead";
 
 // One team of 20 reps across three territories' rules.
-constexpr char kConfig[] = R"(
-territories:
-  - { id: dach, countries: [DE, AT, CH] }
-  - { id: uki, countries: [GB, IE] }
-reps:
-  - { id: rep01, capacity: 100000, languages: [de, en] }
-  - { id: rep02, capacity: 100000, languages: [de, en] }
-  - { id: rep03, capacity: 100000, languages: [de, en] }
-  - { id: rep04, capacity: 100000, languages: [de, en] }
-  - { id: rep05, capacity: 100000, languages: [de, en] }
-  - { id: rep06, capacity: 100000, languages: [en] }
-  - { id: rep07, capacity: 100000, languages: [en] }
-  - { id: rep08, capacity: 100000, languages: [en] }
-  - { id: rep09, capacity: 100000, languages: [en] }
-  - { id: rep10, capacity: 100000, languages: [en] }
-  - { id: rep11, capacity: 100000, languages: [en, fr] }
-  - { id: rep12, capacity: 100000, languages: [en, fr] }
-  - { id: rep13, capacity: 100000, languages: [en, fr] }
-  - { id: rep14, capacity: 100000, languages: [en, fr] }
-  - { id: rep15, capacity: 100000, languages: [en, fr] }
-  - { id: rep16, capacity: 100000, languages: [en, es] }
-  - { id: rep17, capacity: 100000, languages: [en, es] }
-  - { id: rep18, capacity: 100000, languages: [en, es] }
-  - { id: rep19, capacity: 100000, languages: [en, es] }
-  - { id: rep20, capacity: 100000, languages: [en, es] }
-teams:
-  - id: all
-    members: [rep01, rep02, rep03, rep04, rep05, rep06, rep07, rep08, rep09,
-              rep10, rep11, rep12, rep13, rep14, rep15, rep16, rep17, rep18,
-              rep19, rep20]
-rules:
-  - { id: dach, match: { territories: [dach], stages: [sql] }, target: { team: all } }
-  - { id: uki, match: { territories: [uki] }, target: { team: all } }
-  - { id: rest, target: { team: all } }
-)";
-
 // A lead as a marketing platform sends it; every id distinct.
 grpc::ByteBuffer LeadRequest(int64_t n) {
-  static const char* kCountries[] = {"DE", "AT", "GB", "FR", "IE", "ES"};
-  static const char* kProducts[] = {"insights", "automation", "analytics"};
   v1::RouteLeadRequest request;
-  v1::Lead& lead = *request.mutable_lead();
-  lead.set_id(absl::StrCat("e2e-", ::getpid(), "-", n));
-  lead.set_email(absl::StrCat("buyer", n, "@company", n % 5000, ".example"));
-  lead.set_full_name("Alex Example");
-  lead.set_company_name(absl::StrCat("Company ", n % 5000, " GmbH"));
-  lead.set_company_domain(absl::StrCat("company", n % 5000, ".example"));
-  lead.set_country_code(kCountries[n % 6]);
-  lead.set_postal_code(absl::StrCat(10000 + n % 89999));
-  lead.set_language(n % 2 == 0 ? "en" : "de");
-  lead.add_product_interests(kProducts[n % 3]);
-  lead.set_score(static_cast<int>(n % 101));
-  lead.set_stage(n % 4 == 0 ? v1::STAGE_MQL : v1::STAGE_SQL);
-  lead.set_source("webinar");
-  lead.set_industry("software");
-  lead.set_employee_count(static_cast<int>(50 + n % 5000));
-  (*lead.mutable_attributes())["utm_campaign"] = "q4-launch";
+  *request.mutable_lead() =
+      bench::RealisticLead(absl::StrCat("e2e-", ::getpid(), "-"), n);
   const std::string bytes = request.SerializeAsString();
   grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
@@ -343,7 +292,7 @@ int Main() {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   {
-    std::ofstream(dir + "/routing.yaml") << kConfig;
+    std::ofstream(dir + "/routing.yaml") << bench::kRealisticOrg;
   }
   std::vector<std::string> flags;
   for (absl::string_view f : absl::StrSplit(

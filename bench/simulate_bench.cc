@@ -4,8 +4,9 @@
 // and the routing core's replay alone.
 //
 // Set-up (not timed): a SQLite store in a temporary directory is filled
-// with realistic leads (20 reps in two teams, same-company repeats, a
-// month of arrival times) through the store's own group commit.
+// with the realistic org and leads of e2e_bench (bench/realistic_org.h),
+// a month of arrival times, through the store's own group commit. The
+// draft takes five of the team's 20 reps out of it.
 //
 //   ./build/bench/simulate_bench                 # 100,000 leads
 //   LEADS=20000 ./build/bench/simulate_bench     # a smaller store
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/realistic_org.h"
 #include "benchmark/benchmark.h"
 #include "routing/assignment_lifecycle.h"
 #include "routing/decision.h"
@@ -31,65 +33,6 @@
 
 namespace leadrouter {
 namespace {
-
-constexpr char kConfig[] = R"(
-territories:
-  - { id: dach, countries: [DE, AT, CH] }
-  - { id: uki, countries: [GB, IE] }
-reps:
-  - { id: rep01, capacity: 100000, languages: [de, en] }
-  - { id: rep02, capacity: 100000, languages: [de, en] }
-  - { id: rep03, capacity: 100000, languages: [de, en] }
-  - { id: rep04, capacity: 100000, languages: [de, en] }
-  - { id: rep05, capacity: 100000, languages: [de, en] }
-  - { id: rep06, capacity: 100000, languages: [de, en] }
-  - { id: rep07, capacity: 100000, languages: [de, en] }
-  - { id: rep08, capacity: 100000, languages: [de, en] }
-  - { id: rep09, capacity: 100000, languages: [de, en] }
-  - { id: rep10, capacity: 100000, languages: [de, en] }
-  - { id: rep11, capacity: 100000, languages: [en] }
-  - { id: rep12, capacity: 100000, languages: [en] }
-  - { id: rep13, capacity: 100000, languages: [en] }
-  - { id: rep14, capacity: 100000, languages: [en] }
-  - { id: rep15, capacity: 100000, languages: [en] }
-  - { id: rep16, capacity: 100000, languages: [en, es] }
-  - { id: rep17, capacity: 100000, languages: [en, es] }
-  - { id: rep18, capacity: 100000, languages: [en, es] }
-  - { id: rep19, capacity: 100000, languages: [en, es] }
-  - { id: rep20, capacity: 100000, languages: [en, es] }
-teams:
-  - id: dach
-    members: [rep01, rep02, rep03, rep04, rep05, rep06, rep07, rep08, rep09, rep10]
-  - id: intl
-    strategy: least_loaded
-    members: [rep11, rep12, rep13, rep14, rep15, rep16, rep17, rep18, rep19, rep20]
-queues:
-  - { id: nurture }
-rules:
-  - { id: mql, match: { stages: [mql] }, target: { queue: nurture } }
-  - { id: dach, match: { territories: [dach] }, target: { team: dach } }
-  - { id: rest, target: { team: intl } }
-)";
-
-v1::Lead MakeLead(int64_t n) {
-  static const char* kCountries[] = {"DE", "AT", "GB", "FR", "IE", "ES"};
-  static const char* kProducts[] = {"insights", "automation", "analytics"};
-  v1::Lead lead;
-  lead.set_id(absl::StrCat("sim-", n));
-  lead.set_email(absl::StrCat("buyer", n, "@company", n % 5000, ".example"));
-  lead.set_full_name("Alex Example");
-  lead.set_company_name(absl::StrCat("Company ", n % 5000, " GmbH"));
-  lead.set_company_domain(absl::StrCat("company", n % 5000, ".example"));
-  lead.set_country_code(kCountries[n % 6]);
-  lead.set_language(n % 2 == 0 ? "en" : "de");
-  lead.add_product_interests(kProducts[n % 3]);
-  lead.set_score(static_cast<int>(n % 101));
-  lead.set_stage(n % 8 == 0 ? v1::STAGE_MQL : v1::STAGE_SQL);
-  lead.set_source("webinar");
-  lead.set_industry("software");
-  lead.set_employee_count(static_cast<int>(50 + n % 5000));
-  return lead;
-}
 
 struct Fixture {
   std::string dir;
@@ -121,7 +64,7 @@ void Fill(Fixture& f) {
     }
     const absl::Time now = start + absl::Seconds(27) * n;
     f.store->Route(
-        MakeLead(n),
+        bench::RealisticLead("sim-", n),
         [table = f.table, now](const v1::Lead& lead,
                                const routing::RoutingState& s) {
           return routing::Routed(routing::Decide(*table, lead, s, now));
@@ -147,7 +90,7 @@ void SetUp(const benchmark::State&) {
   f.dir = std::filesystem::temp_directory_path() /
           ("leadrouter-simulate-bench-" + std::to_string(getpid()));
   std::filesystem::remove_all(f.dir);
-  auto base = server::ParseConfigYaml(kConfig, "bench.yaml");
+  auto base = server::ParseConfigYaml(bench::kRealisticOrg, "bench.yaml");
   if (!base.ok()) std::abort();
   f.base = *base;
   auto table = server::RunningConfig::Compile(f.base, {});
@@ -162,9 +105,9 @@ void SetUp(const benchmark::State&) {
   f.running = std::make_unique<server::RunningConfig>(*f.current, options);
   f.simulator = std::make_unique<server::ConfigSimulator>(
       *f.running, *f.store, [] { return absl::Now(); });
-  // The draft: MQLs go to team intl instead of waiting in nurture.
+  // The draft: five of the team's 20 reps leave it.
   v1::RoutingConfig draft = f.base;
-  draft.mutable_rules(0)->mutable_target()->set_team("intl");
+  draft.mutable_teams(0)->mutable_members()->DeleteSubrange(0, 5);
   *f.request.mutable_routing_config() = draft;
   f.request.mutable_since()->set_seconds(0);
   server::ReplayQuery query;

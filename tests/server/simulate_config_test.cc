@@ -86,6 +86,24 @@ class SimulateConfigTest : public DaemonTest {
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
+  // Routes the 1,000 leads, then simulates `yaml` over them; `before` gets
+  // every stored assignment as it was before the simulation.
+  v1::SimulateConfigResponse RouteThousandAndSimulate(const std::string& yaml,
+                                                      std::string* before) {
+    const absl::Time start = absl::Now() - absl::Seconds(1);
+    RouteThousand();
+    *before = Everything();
+    v1::SimulateConfigRequest request;
+    request.set_yaml(yaml);
+    request.mutable_since()->set_seconds(absl::ToUnixSeconds(start));
+    request.set_max_changed_leads(1000);
+    v1::SimulateConfigResponse report;
+    grpc::Status s = Simulate(request, &report);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(report.leads(), 1000);
+    return report;
+  }
+
   void RouteThousand() {
     for (int i = 0; i < 1000; ++i) {
       v1::RouteLeadResponse response;
@@ -97,47 +115,28 @@ class SimulateConfigTest : public DaemonTest {
   }
 };
 
-constexpr char kDraft[] = R"(
-territories:
-  - { id: dach, countries: [DE, AT, CH] }
-  - { id: uk, countries: [GB] }
-  - { id: fr, countries: [FR] }
-reps:
-  - { id: anna, capacity: 2 }
-  - { id: ben, capacity: 2 }
-  - { id: r1, capacity: 100000 }
-  - { id: r2, capacity: 100000 }
-  - { id: r3, capacity: 100000 }
-  - { id: r4, capacity: 100000 }
-  - { id: r5, capacity: 100000 }
-teams:
-  - { id: dach, members: [anna, ben] }
-  - { id: bulk, members: [r1, r2, r3, r4] }
-  - { id: france, members: [r5] }
-queues:
-  - { id: nurture }
-rules:
-  - { id: webinar, match: { stages: [mql], sources: [webinar] }, target: { queue: nurture } }
-  - { id: mql, match: { stages: [mql] }, target: { queue: nurture } }
-  - { id: dach, match: { territories: [dach] }, target: { team: dach } }
-  - { id: bulk, match: { territories: [uk] }, target: { team: bulk } }
-  - { id: fr, match: { territories: [fr] }, target: { team: france } }
-lead_sources: [webinar]
-)";
+// The fixture's org plus a rule for webinar MQLs (same queue as the other
+// MQLs) and a French team: the only leads it moves are those two kinds.
+const std::string kDraft = absl::StrReplaceAll(
+    kServiceTestConfig,
+    {{"  - { id: uk, countries: [GB] }\n",
+      "  - { id: uk, countries: [GB] }\n  - { id: fr, countries: [FR] }\n"},
+     {"  - { id: r4, capacity: 100000 }\n",
+      "  - { id: r4, capacity: 100000 }\n  - { id: r5, capacity: 100000 }\n"},
+     {"  - { id: bulk, members: [r1, r2, r3, r4] }\n",
+      "  - { id: bulk, members: [r1, r2, r3, r4] }\n"
+      "  - { id: france, members: [r5] }\n"},
+     {"  - { id: mql,",
+      "  - { id: webinar, match: { stages: [mql], sources: [webinar] }, "
+      "target: { queue: nurture } }\n  - { id: mql,"},
+     {"target: { team: bulk } }\n",
+      "target: { team: bulk } }\n"
+      "  - { id: fr, match: { territories: [fr] }, target: { team: france } }\n"}});
 
 TEST_F(SimulateConfigTest, TheRunningConfigReproducesEveryStoredDecision) {
-  const absl::Time start = absl::Now() - absl::Seconds(1);
-  RouteThousand();
-  const std::string before = Everything();
-
-  v1::SimulateConfigRequest request;
-  request.set_yaml(kServiceTestConfig);
-  request.mutable_since()->set_seconds(absl::ToUnixSeconds(start));
-  request.set_max_changed_leads(1000);
-  v1::SimulateConfigResponse report;
-  grpc::Status s = Simulate(request, &report);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(report.leads(), 1000);
+  std::string before;
+  const v1::SimulateConfigResponse report =
+      RouteThousandAndSimulate(kServiceTestConfig, &before);
   EXPECT_FALSE(report.truncated());
   EXPECT_EQ(report.changed(), 0);
   for (const auto& c : report.changed_leads()) {
@@ -156,18 +155,9 @@ TEST_F(SimulateConfigTest, TheRunningConfigReproducesEveryStoredDecision) {
 }
 
 TEST_F(SimulateConfigTest, ADraftReportsExactlyTheLeadsWhoseRuleChanged) {
-  const absl::Time start = absl::Now() - absl::Seconds(1);
-  RouteThousand();
-  const std::string before = Everything();
-
-  v1::SimulateConfigRequest request;
-  request.set_yaml(kDraft);
-  request.mutable_since()->set_seconds(absl::ToUnixSeconds(start));
-  request.set_max_changed_leads(1000);
-  v1::SimulateConfigResponse report;
-  grpc::Status s = Simulate(request, &report);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(report.leads(), 1000);
+  std::string before;
+  const v1::SimulateConfigResponse report =
+      RouteThousandAndSimulate(kDraft, &before);
   // Webinar MQLs (50) change rule only; French leads (200) move from the
   // unmatched queue to team france.
   EXPECT_EQ(report.changed(), 250);

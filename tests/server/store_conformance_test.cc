@@ -405,21 +405,24 @@ TEST_P(StoreConformanceTest, RepOverridesWithAbsencesSurviveAReopen) {
 namespace leadrouter::server {
 namespace {
 
+// Reps a and b in team t; MQLs wait in queue q.
+constexpr char kTeamAndQueue[] = R"pb(
+  reps { id: "a" capacity: 100 }
+  reps { id: "b" capacity: 100 }
+  teams { id: "t" members: [ "a", "b" ] }
+  queues { id: "q" }
+  rules {
+    id: "queued"
+    match { stages: STAGE_MQL }
+    target { queue: "q" }
+  }
+  rules { id: "all" target { team: "t" } }
+)pb";
+
 TEST_P(StoreConformanceTest, LeadsByMemberCountsTheWindowPerTeamAndRep) {
   leadrouter::v1::RoutingConfig config;
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      R"pb(
-        reps { id: "a" capacity: 100 }
-        reps { id: "b" capacity: 100 }
-        teams { id: "t" members: [ "a", "b" ] }
-        queues { id: "q" }
-        rules {
-          id: "queued"
-          match { stages: STAGE_MQL }
-          target { queue: "q" }
-        }
-        rules { id: "all" target { team: "t" } }
-      )pb",
+      kTeamAndQueue,
       &config));
   auto table = routing::RoutingTable::Create(config);
   ASSERT_TRUE(table.ok()) << table.status();
@@ -505,18 +508,7 @@ std::vector<std::string> Ids(const ReplayPage& page) {
 TEST_P(StoreConformanceTest, ReplayLeadsGivesLeadsInArrivalOrderWithFirstEvents) {
   leadrouter::v1::RoutingConfig config;
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      R"pb(
-        reps { id: "a" capacity: 100 }
-        reps { id: "b" capacity: 100 }
-        teams { id: "t" members: [ "a", "b" ] }
-        queues { id: "q" }
-        rules {
-          id: "queued"
-          match { stages: STAGE_MQL }
-          target { queue: "q" }
-        }
-        rules { id: "all" target { team: "t" } }
-      )pb",
+      kTeamAndQueue,
       &config));
   auto table = routing::RoutingTable::Create(config);
   ASSERT_TRUE(table.ok()) << table.status();
