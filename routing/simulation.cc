@@ -124,21 +124,51 @@ void Simulation::Replay(const PastLead& past) {
       *c.mutable_simulated_trace() = d.assignment.trace();
     }
   }
-  // The store shows the lead closed: its simulated rep is free from then.
-  if (simulated.state() == v1::ASSIGNMENT_STATE_ASSIGNED &&
-      past.stored.state() == v1::ASSIGNMENT_STATE_CLOSED &&
-      past.stored.has_closed_at()) {
-    Assignment held;
-    held.set_lead_id(past.stored.lead_id());
-    held.set_state(v1::ASSIGNMENT_STATE_ACCEPTED);
-    held.set_rep_id(d.assignment.rep_id());
-    held.set_team_id(d.assignment.team_id());
-    held.set_etag(d.assignment.etag());
-    held.mutable_trace()->set_company_domain(
-        d.assignment.trace().company_domain());
-    releases_.push({std::max(now, ToTime(past.stored.closed_at())),
-                    replayed_, std::move(held)});
+  if (simulated.state() == v1::ASSIGNMENT_STATE_ASSIGNED) {
+    ReleaseWhenClosed(past.stored, d.assignment.rep_id(),
+                      d.assignment.team_id(),
+                      d.assignment.trace().company_domain(),
+                      d.assignment.etag(), now);
   }
+}
+
+void Simulation::ReleaseWhenClosed(const Assignment& stored,
+                                   const std::string& rep,
+                                   const std::string& team,
+                                   const std::string& domain,
+                                   const std::string& etag,
+                                   absl::Time not_before) {
+  if (stored.state() != v1::ASSIGNMENT_STATE_CLOSED || !stored.has_closed_at()) {
+    return;
+  }
+  Assignment held;
+  held.set_lead_id(stored.lead_id());
+  held.set_state(v1::ASSIGNMENT_STATE_ACCEPTED);
+  held.set_rep_id(rep);
+  held.set_team_id(team);
+  held.set_etag(etag);
+  held.mutable_trace()->set_company_domain(domain);
+  releases_.push({std::max(not_before, ToTime(stored.closed_at())),
+                  replayed_ + carried_, std::move(held)});
+}
+
+void Simulation::Carry(const PastLead& held) {
+  const Assignment& a = held.stored;
+  if (a.rep_id().empty()) return;
+  ++carried_;
+  state_.SetOpenAssignments(a.rep_id(), state_.OpenAssignments(a.rep_id()) + 1);
+  const std::string& domain = a.trace().company_domain();
+  if (!domain.empty() && !a.team_id().empty()) {
+    int open = 0;
+    if (const auto* owners = state_.CompanyOwners(a.team_id(), domain)) {
+      for (const auto& [id, n] : *owners) {
+        if (id == a.rep_id()) open = n;
+      }
+    }
+    state_.SetCompanyOpen(a.team_id(), domain, a.rep_id(), open + 1);
+  }
+  ReleaseWhenClosed(a, a.rep_id(), a.team_id(), domain, a.etag(),
+                    absl::InfinitePast());
 }
 
 void Simulation::Count(const Placement& stored, const Placement& simulated) {
@@ -162,6 +192,7 @@ v1::SimulateConfigResponse Simulation::Report() const {
   v1::SimulateConfigResponse r;
   r.set_leads(replayed_);
   r.set_skipped_erased(skipped_erased_);
+  r.set_carried_in(carried_);
   if (replayed_ > 0) {
     SetTimestamp(first_arrival_, r.mutable_first_arrival());
     SetTimestamp(last_arrival_, r.mutable_last_arrival());

@@ -50,6 +50,11 @@ class Simulation {
   // Lists at most `max_changed_leads` changed leads (all are counted).
   Simulation(const RoutingTable& draft, int max_changed_leads);
 
+  // A lead that arrived before the replay starts and that its rep held
+  // then: it takes the rep's seat (and its company's ownership in its
+  // team) until the store shows it closed. Call before the first Replay.
+  void Carry(const PastLead& held);
+
   // Replays one stored lead; call in arrival order. Erased leads are
   // counted and skipped (their data is gone).
   void Replay(const PastLead& past);
@@ -75,6 +80,11 @@ class Simulation {
 
   // Frees the simulated reps of leads closed by `now`.
   void ReleaseUntil(absl::Time now);
+  // Frees `rep`'s seat of the lead at the time the store shows it closed.
+  void ReleaseWhenClosed(const leadrouter::v1::Assignment& stored,
+                         const std::string& rep, const std::string& team,
+                         const std::string& domain, const std::string& etag,
+                         absl::Time not_before);
   void Count(const leadrouter::v1::Placement& stored,
              const leadrouter::v1::Placement& simulated);
 
@@ -83,6 +93,7 @@ class Simulation {
   RoutingState state_;
   std::priority_queue<Release, std::vector<Release>, std::greater<>> releases_;
   int64_t replayed_ = 0;
+  int64_t carried_ = 0;
   int64_t skipped_erased_ = 0;
   absl::Time first_arrival_ = absl::InfinitePast();
   absl::Time last_arrival_ = absl::InfinitePast();

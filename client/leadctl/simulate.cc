@@ -108,6 +108,12 @@ std::string RenderSimulation(const v1::SimulateConfigResponse& r) {
     absl::StrAppend(&out, "the window holds more leads: only the earliest "
                           "were replayed (--limit)\n");
   }
+  if (r.carried_in() > 0) {
+    absl::StrAppendFormat(&out,
+                          "%d leads from before held their reps' seats when "
+                          "the window began\n",
+                          r.carried_in());
+  }
   if (r.skipped_erased() > 0) {
     absl::StrAppendFormat(&out, "%d erased leads skipped\n",
                           r.skipped_erased());

@@ -114,6 +114,19 @@ absl::StatusOr<SimulateConfigResponse> ConfigSimulator::Run(
   routing::Simulation simulation(
       **table,
       request.max_changed_leads() == 0 ? 100 : request.max_changed_leads());
+  // A time window starts from the seats held when it began.
+  if (window->arrived_from_us != 0) {
+    ReplayQuery held;
+    held.held_at_us = window->arrived_from_us;
+    held.limit = kSimulationPage;
+    while (true) {
+      absl::StatusOr<ReplayPage> page = store_.ReplayLeads(held);
+      if (!page.ok()) return page.status();
+      for (const routing::PastLead& past : page->leads) simulation.Carry(past);
+      if (!page->more) break;
+      held.after_position = page->last_position;
+    }
+  }
   int replayed = 0;
   bool truncated = false;
   ReplayQuery page_query = *window;

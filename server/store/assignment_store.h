@@ -101,7 +101,11 @@ struct ReplayQuery {
   int64_t arrived_from_us = 0;
   int64_t arrived_until_us = 0;
   std::vector<std::string> lead_ids;  // non-empty: only these (at most 1000)
-  int64_t after_position = 0;         // only leads stored after this position
+  // Non-zero: instead of the above, the leads that arrived before this time
+  // and that a rep held at it (assigned or accepted now, or closed after
+  // it), for the simulator's starting loads.
+  int64_t held_at_us = 0;
+  int64_t after_position = 0;  // only leads stored after this position
   int limit = 1000;
 };
 

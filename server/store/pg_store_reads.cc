@@ -106,6 +106,13 @@ absl::StatusOr<ReplayPage> PgStore::ReplayLeads(const ReplayQuery& query) {
   PgParams params;
   params.Int(query.after_position);
   int n = 1;
+  if (query.held_at_us != 0) {
+    ++n;
+    absl::StrAppend(&sql, " AND a.routed_at_us < $", n,
+                    " AND a.rep_id <> '' AND (a.state IN (1, 3) OR "
+                    "(a.state = 4 AND a.closed_at_us > $", n, "))");
+    params.Int(query.held_at_us);
+  }
   if (query.arrived_from_us != 0) {
     absl::StrAppend(&sql, " AND a.routed_at_us >= $", ++n);
     params.Int(query.arrived_from_us);

@@ -104,12 +104,16 @@ absl::StatusOr<ReplayPage> SqliteStore::ReplayLeads(const ReplayQuery& query) {
       "coalesce(e.event, x'') FROM assignments a LEFT JOIN events e ON "
       "e.seq = (SELECT min(seq) FROM events WHERE lead_id = a.lead_id) "
       "WHERE a.position > ?1";
+  if (query.held_at_us != 0) {
+    sql += " AND a.routed_at_us < ?5 AND a.rep_id <> '' AND (a.state IN (1, 3) "
+           "OR (a.state = 4 AND a.closed_at_us > ?5))";
+  }
   if (query.arrived_from_us != 0) sql += " AND a.routed_at_us >= ?3";
   if (query.arrived_until_us != 0) sql += " AND a.routed_at_us < ?4";
   if (!query.lead_ids.empty()) {
     sql += " AND a.lead_id IN (";
     for (size_t i = 0; i < query.lead_ids.size(); ++i) {
-      absl::StrAppend(&sql, i == 0 ? "" : ", ", "?", 5 + i);
+      absl::StrAppend(&sql, i == 0 ? "" : ", ", "?", 6 + i);
     }
     sql += ")";
   }
@@ -120,10 +124,11 @@ absl::StatusOr<ReplayPage> SqliteStore::ReplayLeads(const ReplayQuery& query) {
   if (!q.ok()) return q.status();
   q->BindInt64(1, query.after_position);
   q->BindInt64(2, query.limit + 1);  // one more tells whether a page follows
+  if (query.held_at_us != 0) q->BindInt64(5, query.held_at_us);
   if (query.arrived_from_us != 0) q->BindInt64(3, query.arrived_from_us);
   if (query.arrived_until_us != 0) q->BindInt64(4, query.arrived_until_us);
   for (size_t i = 0; i < query.lead_ids.size(); ++i) {
-    q->BindText(static_cast<int>(5 + i), query.lead_ids[i]);
+    q->BindText(static_cast<int>(6 + i), query.lead_ids[i]);
   }
   ReplayPage page;
   while (true) {

@@ -235,6 +235,52 @@ TEST(SimulationTest, TheStoredPlacementIsWhereTheLeadWentOnArrival) {
   EXPECT_EQ(Simulate(*table, past).changed(), 1);
 }
 
+// A lead that rep `rep` of team t held when the window began; closed at
+// `closed_at` unless that is InfiniteFuture.
+PastLead Held(int i, const std::string& rep, absl::Time closed_at) {
+  PastLead held;
+  held.lead = MakeLead(1000 + i, "web");
+  held.stored.set_lead_id(held.lead.id());
+  held.stored.set_rep_id(rep);
+  held.stored.set_team_id("t");
+  held.stored.mutable_trace()->set_company_domain(held.lead.company_domain());
+  held.stored.set_state(leadrouter::v1::ASSIGNMENT_STATE_ACCEPTED);
+  SetTimestamp(kStart - absl::Hours(1), held.stored.mutable_routed_at());
+  if (closed_at != absl::InfiniteFuture()) {
+    held.stored.set_state(leadrouter::v1::ASSIGNMENT_STATE_CLOSED);
+    SetTimestamp(closed_at, held.stored.mutable_closed_at());
+  }
+  return held;
+}
+
+TEST(SimulationTest, SeatsHeldWhenTheWindowBeginsTakeTheirRepsCapacity) {
+  auto table = Table(kConfig);
+  const std::vector<PastLead> past = History(*table, 30);
+  // a and b (2 seats each) are full when the window begins, for good:
+  // every web lead of the window has to wait.
+  Simulation full(*table, 100);
+  for (int i = 0; i < 4; ++i) {
+    full.Carry(Held(i, i < 2 ? "a" : "b", absl::InfiniteFuture()));
+  }
+  PastLead queued_before;  // waited in a queue: held no seat
+  queued_before.stored.set_lead_id("Q");
+  full.Carry(queued_before);
+  for (const PastLead& p : past) full.Replay(p);
+  const SimulateConfigResponse r = full.Report();
+  EXPECT_EQ(r.carried_in(), 4);
+  EXPECT_EQ(r.simulated_queued(), 20);
+  EXPECT_EQ(r.changed(), 20);
+
+  // Those leads close 15 minutes in: the web leads at 0 and 10 minutes
+  // wait; from the one at 30 minutes on, seats are free again.
+  Simulation freed(*table, 100);
+  for (int i = 0; i < 4; ++i) {
+    freed.Carry(Held(i, i < 2 ? "a" : "b", kStart + absl::Minutes(15)));
+  }
+  for (const PastLead& p : past) freed.Replay(p);
+  EXPECT_EQ(freed.Report().simulated_queued(), 2);
+}
+
 TEST(SimulationTest, ErasedLeadsAreCountedNotReplayed) {
   auto table = Table(kConfig);
   std::vector<PastLead> past = History(*table, 6);

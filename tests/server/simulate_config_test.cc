@@ -189,6 +189,29 @@ TEST_F(SimulateConfigTest, ADraftReportsExactlyTheLeadsWhoseRuleChanged) {
   EXPECT_NE(running.version(), report.draft_version());
 }
 
+TEST_F(SimulateConfigTest, AWindowStartsFromTheSeatsHeldWhenItBegan) {
+  // anna and ben (2 seats each) are full before the window begins...
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_NE(RouteTo(MakeLead(absl::StrCat("D", i), "DE")).rfind("queue:", 0), 0u);
+  }
+  const absl::Time start = absl::Now();
+  // ...so the window's German leads waited in team dach's queue.
+  for (int i = 4; i < 7; ++i) {
+    ASSERT_EQ(RouteTo(MakeLead(absl::StrCat("D", i), "DE")), "queue:team/dach");
+  }
+  v1::SimulateConfigRequest request;
+  request.set_yaml(kServiceTestConfig);
+  request.mutable_since()->set_seconds(absl::ToUnixSeconds(start));
+  request.mutable_since()->set_nanos(
+      static_cast<int32_t>(absl::ToUnixNanos(start) % 1000000000));
+  v1::SimulateConfigResponse report;
+  ASSERT_TRUE(Simulate(request, &report).ok());
+  EXPECT_EQ(report.leads(), 3);
+  EXPECT_EQ(report.carried_in(), 4);
+  EXPECT_EQ(report.simulated_queued(), 3);  // not handed to the full reps
+  EXPECT_EQ(report.changed(), 0);
+}
+
 TEST_F(SimulateConfigTest, AWindowByIdsOrWithALimitReplaysThoseLeads) {
   for (int i = 0; i < 30; ++i) ASSERT_FALSE(RouteTo(Lead(i)).empty());
   v1::SimulateConfigRequest request;

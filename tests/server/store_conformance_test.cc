@@ -5,6 +5,7 @@
 // config history behave the same.
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <string>
 #include <thread>
@@ -499,6 +500,35 @@ absl::StatusOr<RouteOutcome> RejectNow(AssignmentStore& store,
   return done.get_future().get();
 }
 
+// Runs `step` on the stored lead, as the workflow does (waiting leads that
+// it frees a seat for are routed again on `table`).
+absl::StatusOr<RouteOutcome> ChangeNow(
+    AssignmentStore& store, const routing::RoutingTable& table,
+    const std::string& lead_id,
+    std::function<absl::StatusOr<routing::LeadChange>(
+        const leadrouter::v1::Assignment&, const routing::RoutingState&)>
+        step) {
+  std::promise<absl::StatusOr<RouteOutcome>> done;
+  store.Change(
+      lead_id,
+      [&](const leadrouter::v1::Lead&, const leadrouter::v1::Assignment& stored,
+          const routing::RoutingState& s)
+          -> absl::StatusOr<std::optional<routing::LeadChange>> {
+        auto c = step(stored, s);
+        if (!c.ok()) return c.status();
+        return std::optional<routing::LeadChange>(*std::move(c));
+      },
+      [&](const leadrouter::v1::Lead& lead,
+          const leadrouter::v1::Assignment& stored,
+          const routing::RoutingState& s) {
+        return routing::Rerouted(table, lead, stored, s, absl::Now());
+      },
+      [&](absl::StatusOr<RouteOutcome> outcome) {
+        done.set_value(std::move(outcome));
+      });
+  return done.get_future().get();
+}
+
 std::vector<std::string> Ids(const ReplayPage& page) {
   std::vector<std::string> ids;
   for (const routing::PastLead& p : page.leads) ids.push_back(p.lead.id());
@@ -575,6 +605,37 @@ TEST_P(StoreConformanceTest, ReplayLeadsGivesLeadsInArrivalOrderWithFirstEvents)
   auto early = (*store)->ReplayLeads(before);
   ASSERT_TRUE(early.ok());
   EXPECT_EQ(Ids(*early), (std::vector<std::string>{"O0"}));
+
+  // The seats held at a time: leads that arrived before it with a rep, not
+  // closed by then. M waits in a queue: no rep holds it.
+  const absl::Time closed_at = recent + absl::Minutes(2);
+  ASSERT_TRUE(ChangeNow(**store, **table, "N2",
+                        [&](const leadrouter::v1::Assignment& a,
+                            const routing::RoutingState&) {
+                          return routing::Accept(a, "", closed_at);
+                        })
+                  .ok());
+  auto closed = ChangeNow(**store, **table, "N2",
+                          [&](const leadrouter::v1::Assignment& a,
+                              const routing::RoutingState& s) {
+                            return routing::Close(
+                                **table, a, s, "",
+                                leadrouter::v1::CLOSE_OUTCOME_WON, "",
+                                closed_at);
+                          });
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  auto held = [&](absl::Time at) {
+    ReplayQuery query;
+    query.held_at_us = absl::ToUnixMicros(at);
+    auto page = (*store)->ReplayLeads(query);
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? Ids(*page) : std::vector<std::string>{};
+  };
+  EXPECT_EQ(held(recent), (std::vector<std::string>{"O0"}));
+  EXPECT_EQ(held(recent + absl::Minutes(1)),
+            (std::vector<std::string>{"O0", "N0", "N1", "N2"}));
+  EXPECT_EQ(held(recent + absl::Minutes(3)),
+            (std::vector<std::string>{"O0", "N0", "N1"}));
   (*store)->Close();
 }
 
