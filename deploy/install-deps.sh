@@ -11,6 +11,7 @@ packages=(
   libabsl-dev libssl-dev libyaml-cpp-dev libsqlite3-dev prometheus-cpp-dev
   libpq-dev             # the shared store's client (PostgreSQL 15's libpq)
   zlib1g-dev            # stored assignments are deflated
+  libcsv-dev            # leadctl import reads RFC 4180 CSV
   postgresql-15         # the tests start a throwaway PostgreSQL cluster
   libgtest-dev libgmock-dev libbenchmark-dev tzdata
   prometheus            # the server and promtool, for the test suite

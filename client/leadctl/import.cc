@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "client/leadctl/csv_reader.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace leadrouter::leadctl {
@@ -35,11 +36,10 @@ absl::StatusOr<v1::Lead> FromJson(const std::string& line) {
   return lead;
 }
 
-// CSV with a header of Lead field names; product_interests are separated by
-// ';'. Quoting is not supported (fields must not contain commas).
+// A CSV row under a header of Lead field names; product_interests are
+// separated by ';'.
 absl::StatusOr<v1::Lead> FromCsv(const std::vector<std::string>& header,
-                                 const std::string& line) {
-  std::vector<std::string> cells = absl::StrSplit(line, ',');
+                                 const std::vector<std::string>& cells) {
   if (cells.size() != header.size()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "has ", cells.size(), " fields, the header ", header.size()));
@@ -88,21 +88,31 @@ absl::StatusOr<v1::Lead> FromCsv(const std::vector<std::string>& header,
 }
 
 absl::StatusOr<std::vector<Record>> ReadRecords(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  const bool csv = absl::EndsWithIgnoreCase(path, ".csv");
   std::vector<Record> records;
-  std::vector<std::string> header;
+  if (absl::EndsWithIgnoreCase(path, ".csv")) {
+    absl::StatusOr<std::vector<CsvRow>> rows = ReadCsv(in);
+    if (!rows.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": ", rows.status().message()));
+    }
+    std::vector<std::string> header;
+    for (const CsvRow& row : *rows) {
+      if (header.empty()) {
+        for (const std::string& h : row.cells) {
+          header.emplace_back(absl::StripAsciiWhitespace(h));
+        }
+        continue;
+      }
+      records.push_back({row.line, FromCsv(header, row.cells)});
+    }
+    return records;
+  }
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (absl::StripAsciiWhitespace(line).empty()) continue;
-    if (csv && header.empty()) {
-      for (absl::string_view h : absl::StrSplit(line, ',')) {
-        header.emplace_back(absl::StripAsciiWhitespace(h));
-      }
-      continue;
-    }
-    records.push_back({n, csv ? FromCsv(header, line) : FromJson(line)});
+    records.push_back({n, FromJson(line)});
   }
   return records;
 }

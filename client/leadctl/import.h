@@ -17,7 +17,7 @@ namespace leadrouter::leadctl {
 
 // The exit code: 0 every lead routed; 3 some leads refused as invalid
 // (INVALID_ARGUMENT) or unreadable; 5 server unavailable; 1 other errors;
-// 2 the file cannot be read.
+// 2 the file cannot be read (or is not CSV: broken quoting).
 int RunImport(Client& client, const std::string& path, bool json,
               std::ostream& out);
 

@@ -179,6 +179,35 @@ TEST_F(LeadctlTest, ACsvImportRoutesEveryRowAndCountsTheBadOnes) {
   EXPECT_THAT(json.out, HasSubstr("\"replayed\":3"));
 }
 
+TEST_F(LeadctlTest, ACsvAsSpreadsheetsExportItImportsWhole) {
+  // A byte order mark, CRLF, quoted names with commas, quotes and a line
+  // break: every row is one lead.
+  const std::string file = dir_ + "/export.csv";
+  WriteFile(file,
+            "\xEF\xBB\xBFid,company_name,company_domain,country_code,stage,"
+            "full_name\r\n"
+            "x-1,\"Acme, Inc.\",acme.example,GB,sql,\"Lee, Sam\"\r\n"
+            "x-2,\"The \"\"Best\"\" Co\",best.example,GB,sql,\"Kim\r\nPark\"\r\n"
+            "x-3,Plain Ltd,plain.example,GB,sql,Alex\r\n"
+            "x-4,Bad Row,bad.example,GB,sql\r\n");
+  LeadctlRun run = Leadctl(daemon_->address(), "import " + file);
+  EXPECT_EQ(run.exit_code, 3) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("assigned  3"));
+  // x-4 has a field too few; it starts on line 6, after the line break.
+  EXPECT_THAT(run.out, HasSubstr("unreadable (line 6)"));
+  v1::Assignment a;
+  ASSERT_TRUE(Get("x-1", &a).ok());
+  EXPECT_EQ(a.trace().company_domain(), "acme.example");
+
+  // Quoting that never closes: the file is refused whole, naming the line.
+  const std::string broken = dir_ + "/broken.csv";
+  WriteFile(broken, "id,company_name\ny-1,\"Acme\ny-2,x\n");
+  LeadctlRun refused = Leadctl(daemon_->address(), "import " + broken);
+  EXPECT_EQ(refused.exit_code, 2);
+  v1::Assignment none;
+  EXPECT_EQ(Get("y-1", &none).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(LeadctlTest, AnInterruptedImportResumesWithNoLeadRoutedTwice) {
   constexpr int kLeads = 10000;
   const std::string file = dir_ + "/leads.jsonl";
