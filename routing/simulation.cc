@@ -152,6 +152,29 @@ void Simulation::ReleaseWhenClosed(const Assignment& stored,
                   replayed_ + carried_, std::move(held)});
 }
 
+void Simulation::StartFrom(const std::vector<v1::AssignmentEvent>& newest_first,
+                           absl::Time start) {
+  absl::flat_hash_set<std::string> teams;
+  absl::flat_hash_map<std::string, DailyCount> today;
+  for (const v1::AssignmentEvent& e : newest_first) {
+    if (e.type() != v1::ASSIGNMENT_EVENT_TYPE_ASSIGNED &&
+        e.type() != v1::ASSIGNMENT_EVENT_TYPE_REASSIGNED) {
+      continue;
+    }
+    if (!e.team_id().empty() && teams.insert(e.team_id()).second) {
+      state_.SetLastAssigned(e.team_id(), e.rep_id());
+    }
+    const CompiledRep* rep = draft_.FindRep(e.rep_id());
+    if (rep == nullptr) continue;
+    const int64_t day = rep->availability.LocalDay(start);
+    if (rep->availability.LocalDay(ToTime(e.time())) != day) continue;
+    DailyCount& count = today[e.rep_id()];
+    count.day = day;
+    ++count.count;
+  }
+  for (const auto& [rep, count] : today) state_.SetDaily(rep, count);
+}
+
 void Simulation::Carry(const PastLead& held) {
   const Assignment& a = held.stored;
   if (a.rep_id().empty()) return;

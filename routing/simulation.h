@@ -50,6 +50,14 @@ class Simulation {
   // Lists at most `max_changed_leads` changed leads (all are counted).
   Simulation(const RoutingTable& draft, int max_changed_leads);
 
+  // Where the store stood when the replay starts at `start`, from the
+  // newest events before it (newest first): each team's rotation goes on
+  // after the rep its last ASSIGNED or REASSIGNED event names, and each
+  // rep's count of leads received on `start`'s local day goes on from the
+  // events of that day. Call before the first Replay.
+  void StartFrom(const std::vector<leadrouter::v1::AssignmentEvent>& newest_first,
+                 absl::Time start);
+
   // A lead that arrived before the replay starts and that its rep held
   // then: it takes the rep's seat (and its company's ownership in its
   // team) until the store shows it closed. Call before the first Replay.

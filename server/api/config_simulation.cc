@@ -114,8 +114,14 @@ absl::StatusOr<SimulateConfigResponse> ConfigSimulator::Run(
   routing::Simulation simulation(
       **table,
       request.max_changed_leads() == 0 ? 100 : request.max_changed_leads());
-  // A time window starts from the seats held when it began.
+  // A time window starts from where the store stood when it began: the
+  // teams' rotations and the day's counts, and the seats then held.
   if (window->arrived_from_us != 0) {
+    absl::StatusOr<std::vector<leadrouter::v1::AssignmentEvent>> before =
+        store_.TeamEventsBefore(window->arrived_from_us, kSimulationStartEvents);
+    if (!before.ok()) return before.status();
+    simulation.StartFrom(*before,
+                         absl::FromUnixMicros(window->arrived_from_us));
     ReplayQuery held;
     held.held_at_us = window->arrived_from_us;
     held.limit = kSimulationPage;

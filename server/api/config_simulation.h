@@ -25,6 +25,9 @@ inline constexpr int kMaxSimulationLeadIds = 1000;
 inline constexpr int kMaxChangedLeadsListed = 1000;
 // Stored leads read per store call.
 inline constexpr int kSimulationPage = 1000;
+// Events before a time window read to find where each team's rotation and
+// each rep's day stood when it began.
+inline constexpr int kSimulationStartEvents = 10000;
 
 // Thread-safe; one simulation runs at a time.
 class ConfigSimulator {

@@ -246,6 +246,11 @@ class AssignmentStore {
   // Matching leads with their records and first events, in the order they
   // were stored (the order they arrived), a page at a time.
   virtual absl::StatusOr<ReplayPage> ReplayLeads(const ReplayQuery& query) = 0;
+  // The newest `limit` events before `before_us` (event time) that leave a
+  // lead with a team's rep (team and rep set), newest first: where each
+  // team's rotation stood then, and who received how many leads that day.
+  virtual absl::StatusOr<std::vector<leadrouter::v1::AssignmentEvent>>
+  TeamEventsBefore(int64_t before_us, int limit) = 0;
   // Offers leads waiting in team and rep queues ("team/<id>", "rep/<id>")
   // to `decide`, best score first then longest waiting, and stores every
   // decision that moves a lead (assigned, or to another queue after a config

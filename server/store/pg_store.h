@@ -92,6 +92,8 @@ class PgStore final : public AssignmentStore {
       const std::string& lead_id) override;
   absl::StatusOr<AssignmentPage> List(const AssignmentQuery& query) override;
   absl::StatusOr<ReplayPage> ReplayLeads(const ReplayQuery& query) override;
+  absl::StatusOr<std::vector<leadrouter::v1::AssignmentEvent>>
+  TeamEventsBefore(int64_t before_us, int limit) override;
   void Change(const std::string& lead_id, LeadChanger change,
               QueuedDecider reroute, RouteCallback done) override;
   absl::StatusOr<int> ExpireDue(absl::Time now, LeadChanger expire,

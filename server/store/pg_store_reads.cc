@@ -156,6 +156,28 @@ absl::StatusOr<ReplayPage> PgStore::ReplayLeads(const ReplayQuery& query) {
   });
 }
 
+absl::StatusOr<std::vector<AssignmentEvent>> PgStore::TeamEventsBefore(
+    int64_t before_us, int limit) {
+  // Walks the cursor order back from the newest event: the window after
+  // `before_us` is skipped, then `limit` rows are read.
+  return WithReader(
+      [&](PgConnection& conn) -> absl::StatusOr<std::vector<AssignmentEvent>> {
+        absl::StatusOr<PgResult> rows = conn.Query(
+            "SELECT seq, event FROM events WHERE at_us < $1 AND team_id <> '' "
+            "AND rep_id <> '' ORDER BY seq DESC LIMIT $2",
+            PgParams().Int(before_us).Int(limit));
+        if (!rows.ok()) return rows.status();
+        std::vector<AssignmentEvent> events;
+        for (int i = 0; i < rows->rows(); ++i) {
+          absl::StatusOr<AssignmentEvent> e =
+              ParseEvent(rows->Int(i, 0), rows->Bytes(i, 1));
+          if (!e.ok()) return e.status();
+          events.push_back(*std::move(e));
+        }
+        return events;
+      });
+}
+
 absl::StatusOr<std::vector<AssignmentEvent>> PgStore::Events(
     const EventQuery& query) {
   // The stream's floor is read in the same statement (one snapshot) as the

@@ -156,6 +156,30 @@ absl::StatusOr<ReplayPage> SqliteStore::ReplayLeads(const ReplayQuery& query) {
   return page;
 }
 
+absl::StatusOr<std::vector<AssignmentEvent>> SqliteStore::TeamEventsBefore(
+    int64_t before_us, int limit) {
+  // Walks the cursor order back from the newest event: the window after
+  // `before_us` is skipped, then `limit` rows are read.
+  std::lock_guard lock(reader_mu_);
+  auto q = reader_db_.Prepare(
+      "SELECT seq, event FROM events WHERE at_us < ?1 AND team_id <> '' AND "
+      "rep_id <> '' ORDER BY seq DESC LIMIT ?2");
+  if (!q.ok()) return q.status();
+  q->BindInt64(1, before_us);
+  q->BindInt64(2, limit);
+  std::vector<AssignmentEvent> events;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    absl::StatusOr<AssignmentEvent> e =
+        ParseEvent(q->ColumnInt64(0), q->ColumnBlob(1));
+    if (!e.ok()) return e.status();
+    events.push_back(*std::move(e));
+  }
+  return events;
+}
+
 absl::StatusOr<std::vector<AssignmentEvent>> SqliteStore::Events(
     const EventQuery& query) {
   std::string sql = "SELECT seq, event FROM events WHERE seq > ?1";

@@ -281,6 +281,49 @@ TEST(SimulationTest, SeatsHeldWhenTheWindowBeginsTakeTheirRepsCapacity) {
   EXPECT_EQ(freed.Report().simulated_queued(), 2);
 }
 
+TEST(SimulationTest, AWindowGoesOnFromWhereEachRotationAndDayStood) {
+  auto table = Table(kConfig);
+  const std::vector<PastLead> all = History(*table, 12);
+  // The window starts at the 5th lead (L0 a, L1 b, L2 c, L3 a came
+  // before); the events before it, newest first.
+  const std::vector<PastLead> window(all.begin() + 4, all.end());
+  std::vector<v1::AssignmentEvent> before;
+  for (int i = 3; i >= 0; --i) before.push_back(all[i].first_event);
+  const absl::Time start = ToTime(all[4].stored.routed_at());
+
+  // From a fresh rotation, t's leads go a, b, ... again: they move.
+  EXPECT_GT(Simulate(*table, window).changed(), 0);
+  // Going on after the rep t gave its last lead to, nothing moves.
+  Simulation sim(*table, 100);
+  sim.StartFrom(before, start);
+  for (const PastLead& p : window) sim.Replay(p);
+  EXPECT_EQ(sim.Report().changed(), 0);
+}
+
+TEST(SimulationTest, TheDaysCountsGoOnSoDailyCapsHold) {
+  // a and b take at most 2 leads a day; c has no cap.
+  std::string capped = kConfig;
+  capped.replace(capped.find(R"(reps { id: "a" capacity: 2 })"),
+                 sizeof(R"(reps { id: "a" capacity: 2 })") - 1,
+                 R"(reps { id: "a" capacity: 2 daily_cap: 2 })");
+  auto table = Table(capped);
+  const std::vector<PastLead> all = History(*table, 9);
+  // Before the window (same day): L0 a, L1 b, L3 a, L4 b; both are capped.
+  const std::vector<PastLead> window(all.begin() + 5, all.end());
+  std::vector<v1::AssignmentEvent> before;
+  for (int i = 4; i >= 0; --i) before.push_back(all[i].first_event);
+  Simulation sim(*table, 100);
+  sim.StartFrom(before, ToTime(all[5].stored.routed_at()));
+  for (const PastLead& p : window) sim.Replay(p);
+  const SimulateConfigResponse r = sim.Report();
+  EXPECT_EQ(r.changed(), 0) << r.ShortDebugString();
+  // The rotation alone (counted for another day): a takes a third lead.
+  Simulation uncapped(*table, 100);
+  uncapped.StartFrom(before, ToTime(all[5].stored.routed_at()) + absl::Hours(24));
+  for (const PastLead& p : window) uncapped.Replay(p);
+  EXPECT_GT(uncapped.Report().changed(), 0);
+}
+
 TEST(SimulationTest, ErasedLeadsAreCountedNotReplayed) {
   auto table = Table(kConfig);
   std::vector<PastLead> past = History(*table, 6);

@@ -23,6 +23,19 @@ class SimulateConfigTest : public DaemonTest {
     return admin_->SimulateConfig(&context, request, response);
   }
 
+  // The running config over the leads that arrived from `start` on.
+  v1::SimulateConfigResponse SimulateSince(absl::Time start) {
+    v1::SimulateConfigRequest request;
+    request.set_yaml(kServiceTestConfig);
+    request.mutable_since()->set_seconds(absl::ToUnixSeconds(start));
+    request.mutable_since()->set_nanos(
+        static_cast<int32_t>(absl::ToUnixNanos(start) % 1000000000));
+    v1::SimulateConfigResponse report;
+    grpc::Status s = Simulate(request, &report);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return report;
+  }
+
   // Every stored assignment, in order, as bytes (to see that nothing moved).
   std::string Everything() {
     std::string all;
@@ -199,17 +212,25 @@ TEST_F(SimulateConfigTest, AWindowStartsFromTheSeatsHeldWhenItBegan) {
   for (int i = 4; i < 7; ++i) {
     ASSERT_EQ(RouteTo(MakeLead(absl::StrCat("D", i), "DE")), "queue:team/dach");
   }
-  v1::SimulateConfigRequest request;
-  request.set_yaml(kServiceTestConfig);
-  request.mutable_since()->set_seconds(absl::ToUnixSeconds(start));
-  request.mutable_since()->set_nanos(
-      static_cast<int32_t>(absl::ToUnixNanos(start) % 1000000000));
-  v1::SimulateConfigResponse report;
-  ASSERT_TRUE(Simulate(request, &report).ok());
+  const v1::SimulateConfigResponse report = SimulateSince(start);
   EXPECT_EQ(report.leads(), 3);
   EXPECT_EQ(report.carried_in(), 4);
   EXPECT_EQ(report.simulated_queued(), 3);  // not handed to the full reps
   EXPECT_EQ(report.changed(), 0);
+}
+
+TEST_F(SimulateConfigTest, AWindowGoesOnWhereEachRotationStood) {
+  // Team bulk's rotation: r1, r2, r3 before the window...
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(RouteTo(MakeLead(absl::StrCat("G", i), "GB")),
+              absl::StrCat("r", i + 1));
+  }
+  const absl::Time start = absl::Now();
+  // ...r4, r1, r2, r3 in it.
+  for (int i = 3; i < 7; ++i) ASSERT_FALSE(RouteTo(MakeLead(absl::StrCat("G", i), "GB")).empty());
+  const v1::SimulateConfigResponse report = SimulateSince(start);
+  EXPECT_EQ(report.leads(), 4);
+  EXPECT_EQ(report.changed(), 0);  // not r1, r2, r3, r4 from a fresh start
 }
 
 TEST_F(SimulateConfigTest, AWindowByIdsOrWithALimitReplaysThoseLeads) {

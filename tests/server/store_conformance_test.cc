@@ -606,6 +606,25 @@ TEST_P(StoreConformanceTest, ReplayLeadsGivesLeadsInArrivalOrderWithFirstEvents)
   ASSERT_TRUE(early.ok());
   EXPECT_EQ(Ids(*early), (std::vector<std::string>{"O0"}));
 
+  // Where the teams stood before a time: events that left a lead with a
+  // team's rep, newest first (M went to a named queue: no team, no rep).
+  auto team_events = [&](absl::Time before, int limit) {
+    auto events = (*store)->TeamEventsBefore(absl::ToUnixMicros(before), limit);
+    EXPECT_TRUE(events.ok()) << events.status();
+    std::vector<std::string> out;
+    if (!events.ok()) return out;
+    for (const auto& e : *events) {
+      out.push_back(absl::StrCat(e.lead_id(), ">", e.rep_id()));
+    }
+    return out;
+  };
+  EXPECT_EQ(team_events(recent, 10), (std::vector<std::string>{"O0>a"}));
+  EXPECT_EQ(team_events(recent + absl::Seconds(30), 10),
+            (std::vector<std::string>{"N2>b", "N1>b", "N0>b", "O0>a"}));
+  EXPECT_EQ(team_events(recent + absl::Seconds(30), 2),
+            (std::vector<std::string>{"N2>b", "N1>b"}));
+  EXPECT_TRUE(team_events(old, 10).empty());
+
   // The seats held at a time: leads that arrived before it with a rep, not
   // closed by then. M waits in a queue: no rep holds it.
   const absl::Time closed_at = recent + absl::Minutes(2);
