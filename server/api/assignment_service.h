@@ -10,6 +10,7 @@
 #include <string>
 
 #include "leadrouter/v1/assignment_service.grpc.pb.h"
+#include "server/api/assignment_reads.h"
 #include "server/api/assignment_workflow.h"
 #include "server/api/call_guard.h"
 #include "server/store/assignment_store.h"
@@ -19,10 +20,6 @@ namespace leadrouter::server {
 class AssignmentServiceImpl final
     : public leadrouter::v1::AssignmentService::CallbackService {
  public:
-  // Page sizes: 0 asks for the default; larger than the maximum is capped.
-  static constexpr int kDefaultPageSize = 100;
-  static constexpr int kMaxPageSize = 1000;
-
   // Open watch streams per connection (peer); more get RESOURCE_EXHAUSTED.
   static constexpr int kDefaultMaxWatchesPerConnection = 16;
 
@@ -32,6 +29,7 @@ class AssignmentServiceImpl final
                         int max_watches_per_connection =
                             kDefaultMaxWatchesPerConnection)
       : store_(store),
+        reads_(store),
         workflow_(workflow),
         guard_(guard),
         audit_(audit),
@@ -89,6 +87,7 @@ class AssignmentServiceImpl final
   void ReleaseWatchSlot(const std::string& peer);
 
   AssignmentStore& store_;
+  AssignmentReads reads_;
   AssignmentWorkflow& workflow_;
   const CallGuard& guard_;
   AuditTrail* audit_;

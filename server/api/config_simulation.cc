@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "routing/simulation.h"
+#include "server/api/request_checks.h"
 #include "server/config/config_file.h"
 #include "server/store/stored_rows.h"
 
@@ -12,16 +13,6 @@ namespace {
 
 using leadrouter::v1::SimulateConfigRequest;
 using leadrouter::v1::SimulateConfigResponse;
-
-absl::Status CheckTimestamp(const google::protobuf::Timestamp& t,
-                            const char* field) {
-  if (t.seconds() < 0 || t.seconds() > 253402300799 || t.nanos() < 0 ||
-      t.nanos() > 999999999) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": is not a valid timestamp"));
-  }
-  return absl::OkStatus();
-}
 
 // The window as a store query (without paging), checked.
 absl::StatusOr<ReplayQuery> Window(const SimulateConfigRequest& request,
