@@ -14,6 +14,25 @@ namespace leadrouter::server {
 using leadrouter::v1::Assignment;
 using leadrouter::v1::AssignmentEvent;
 
+namespace {
+
+// The events of a query selecting (seq, event), in its order.
+absl::StatusOr<std::vector<AssignmentEvent>> EventRows(SqliteStatement& q) {
+  std::vector<AssignmentEvent> events;
+  while (true) {
+    absl::StatusOr<bool> row = q.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    absl::StatusOr<AssignmentEvent> e =
+        ParseEvent(q.ColumnInt64(0), q.ColumnBlob(1));
+    if (!e.ok()) return e.status();
+    events.push_back(*std::move(e));
+  }
+  return events;
+}
+
+}  // namespace
+
 routing::RoutingState SqliteStore::Snapshot() {
   std::lock_guard lock(mu_);
   return state_;
@@ -167,16 +186,8 @@ absl::StatusOr<std::vector<AssignmentEvent>> SqliteStore::TeamEventsBefore(
   if (!q.ok()) return q.status();
   q->BindInt64(1, before_us);
   q->BindInt64(2, limit);
-  std::vector<AssignmentEvent> events;
-  while (true) {
-    absl::StatusOr<bool> row = q->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    absl::StatusOr<AssignmentEvent> e =
-        ParseEvent(q->ColumnInt64(0), q->ColumnBlob(1));
-    if (!e.ok()) return e.status();
-    events.push_back(*std::move(e));
-  }
+  absl::StatusOr<std::vector<AssignmentEvent>> events = EventRows(*q);
+  if (!events.ok()) return events.status();
   return events;
 }
 
@@ -196,16 +207,8 @@ absl::StatusOr<std::vector<AssignmentEvent>> SqliteStore::Events(
   if (!query.rep_id.empty()) q->BindText(2, query.rep_id);
   if (!query.team_id.empty()) q->BindText(3, query.team_id);
   q->BindInt64(4, query.limit);
-  std::vector<AssignmentEvent> events;
-  while (true) {
-    absl::StatusOr<bool> row = q->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    absl::StatusOr<AssignmentEvent> e =
-        ParseEvent(q->ColumnInt64(0), q->ColumnBlob(1));
-    if (!e.ok()) return e.status();
-    events.push_back(*std::move(e));
-  }
+  absl::StatusOr<std::vector<AssignmentEvent>> events = EventRows(*q);
+  if (!events.ok()) return events.status();
   // Read after the events: pruning raises the floor before it deletes.
   if (const int64_t oldest = stream_floor_.load(std::memory_order_acquire);
       query.after < oldest) {
