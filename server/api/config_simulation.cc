@@ -56,7 +56,8 @@ absl::StatusOr<ReplayQuery> Window(const SimulateConfigRequest& request,
 }  // namespace
 
 absl::StatusOr<SimulateConfigResponse> ConfigSimulator::Run(
-    const SimulateConfigRequest& request) {
+    const SimulateConfigRequest& request,
+    const std::function<bool()>& cancelled) {
   // Checks first: a bad request is refused the same while another runs.
   leadrouter::v1::RoutingConfig draft;
   switch (request.draft_case()) {
@@ -128,6 +129,9 @@ absl::StatusOr<SimulateConfigResponse> ConfigSimulator::Run(
   bool truncated = false;
   ReplayQuery page_query = *window;
   while (true) {
+    if (cancelled && cancelled()) {
+      return absl::CancelledError("the simulation's caller left");
+    }
     page_query.limit = std::min(kSimulationPage, limit - replayed);
     absl::StatusOr<ReplayPage> page = store_.ReplayLeads(page_query);
     if (!page.ok()) return page.status();

@@ -10,6 +10,7 @@
 #define LEADROUTER_SERVER_API_CONFIG_SIMULATION_H_
 
 #include <atomic>
+#include <functional>
 
 #include "absl/status/statusor.h"
 #include "leadrouter/v1/routing_admin.pb.h"
@@ -37,9 +38,11 @@ class ConfigSimulator {
 
   // INVALID_ARGUMENT naming the field for a draft that does not validate
   // (every error) or a bad window; RESOURCE_EXHAUSTED while another
-  // simulation runs; a store error as it comes.
+  // simulation runs; CANCELLED when `cancelled` (checked between pages of
+  // leads; may be null) says the caller left; a store error as it comes.
   absl::StatusOr<leadrouter::v1::SimulateConfigResponse> Run(
-      const leadrouter::v1::SimulateConfigRequest& request);
+      const leadrouter::v1::SimulateConfigRequest& request,
+      const std::function<bool()>& cancelled = nullptr);
 
  private:
   RunningConfig& config_;

@@ -266,11 +266,13 @@ grpc::ServerUnaryReactor* RoutingAdminService::SimulateConfig(
                      "/leadrouter.v1.RoutingAdmin/SimulateConfig", reactor)) {
     return reactor;
   }
-  // The call stays open until Finish, so the request, the response and
-  // this service outlive the thread's use of them.
-  std::thread([this, request, response, reactor] {
+  // The call stays open until Finish (server shutdown waits for it), so the
+  // request, the response and this service outlive the thread's use of
+  // them. A caller that leaves (or a shutdown past its drain deadline)
+  // stops the replay at the next page.
+  std::thread([this, context, request, response, reactor] {
     absl::StatusOr<leadrouter::v1::SimulateConfigResponse> report =
-        simulator_.Run(*request);
+        simulator_.Run(*request, [context] { return context->IsCancelled(); });
     if (report.ok()) *response = *std::move(report);
     reactor->Finish(ToGrpcStatus(report.status()));
   }).detach();
