@@ -53,7 +53,31 @@ absl::StatusOr<ReplayQuery> Window(const SimulateConfigRequest& request,
   return query;
 }
 
+absl::Status Left() {
+  return absl::CancelledError("the simulation's caller left");
+}
+
 }  // namespace
+
+absl::Status ConfigSimulator::StartAt(int64_t at_us,
+                                      routing::Simulation& simulation,
+                                      const std::function<bool()>& cancelled) {
+  absl::StatusOr<std::vector<leadrouter::v1::AssignmentEvent>> before =
+      store_.TeamEventsBefore(at_us, kSimulationStartEvents);
+  if (!before.ok()) return before.status();
+  simulation.StartFrom(*before, absl::FromUnixMicros(at_us));
+  ReplayQuery held;
+  held.held_at_us = at_us;
+  held.limit = kSimulationPage;
+  while (true) {
+    if (cancelled && cancelled()) return Left();
+    absl::StatusOr<ReplayPage> page = store_.ReplayLeads(held);
+    if (!page.ok()) return page.status();
+    for (const routing::PastLead& past : page->leads) simulation.Carry(past);
+    if (!page->more) return absl::OkStatus();
+    held.after_position = page->last_position;
+  }
+}
 
 absl::StatusOr<SimulateConfigResponse> ConfigSimulator::Run(
     const SimulateConfigRequest& request,
@@ -106,32 +130,17 @@ absl::StatusOr<SimulateConfigResponse> ConfigSimulator::Run(
   routing::Simulation simulation(
       **table,
       request.max_changed_leads() == 0 ? 100 : request.max_changed_leads());
-  // A time window starts from where the store stood when it began: the
-  // teams' rotations and the day's counts, and the seats then held.
   if (window->arrived_from_us != 0) {
-    absl::StatusOr<std::vector<leadrouter::v1::AssignmentEvent>> before =
-        store_.TeamEventsBefore(window->arrived_from_us, kSimulationStartEvents);
-    if (!before.ok()) return before.status();
-    simulation.StartFrom(*before,
-                         absl::FromUnixMicros(window->arrived_from_us));
-    ReplayQuery held;
-    held.held_at_us = window->arrived_from_us;
-    held.limit = kSimulationPage;
-    while (true) {
-      absl::StatusOr<ReplayPage> page = store_.ReplayLeads(held);
-      if (!page.ok()) return page.status();
-      for (const routing::PastLead& past : page->leads) simulation.Carry(past);
-      if (!page->more) break;
-      held.after_position = page->last_position;
+    if (auto s = StartAt(window->arrived_from_us, simulation, cancelled);
+        !s.ok()) {
+      return s;
     }
   }
   int replayed = 0;
   bool truncated = false;
   ReplayQuery page_query = *window;
   while (true) {
-    if (cancelled && cancelled()) {
-      return absl::CancelledError("the simulation's caller left");
-    }
+    if (cancelled && cancelled()) return Left();
     page_query.limit = std::min(kSimulationPage, limit - replayed);
     absl::StatusOr<ReplayPage> page = store_.ReplayLeads(page_query);
     if (!page.ok()) return page.status();

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "leadrouter/v1/routing_admin.pb.h"
+#include "routing/simulation.h"
 #include "server/api/lead_intake.h"
 #include "server/config/running_config.h"
 #include "server/store/assignment_store.h"
@@ -45,6 +46,12 @@ class ConfigSimulator {
       const std::function<bool()>& cancelled = nullptr);
 
  private:
+  // Where the store stood at `at_us` (Unix microseconds): each team's
+  // rotation, each rep's day, and the seats held then (see
+  // Simulation::StartFrom and Carry).
+  absl::Status StartAt(int64_t at_us, routing::Simulation& simulation,
+                       const std::function<bool()>& cancelled);
+
   RunningConfig& config_;
   AssignmentStore& store_;
   Clock clock_;

@@ -85,7 +85,7 @@ TEST_P(ConfigSimulationTest, PagesOneAtATimeAndACallerWhoLeavesStopsIt) {
   });
   EXPECT_EQ(second.code(), absl::StatusCode::kResourceExhausted) << second;
   EXPECT_EQ(stopped.status().code(), absl::StatusCode::kCancelled);
-  EXPECT_EQ(checks, 2);  // stopped at the second page
+  EXPECT_EQ(checks, 2);  // stopped at its second check, before reading on
   // And the next one runs.
   EXPECT_TRUE(simulator.Run(request).ok());
   (*store)->Close();
