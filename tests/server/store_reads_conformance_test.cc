@@ -19,19 +19,28 @@
 namespace leadrouter::server {
 namespace {
 
-class StoreReadsConformanceTest : public ::testing::TestWithParam<StoreKind> {};
+class StoreReadsConformanceTest : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  // Two days ten days apart: leads come on one or the other.
+  const absl::Time old = absl::FromUnixSeconds(1795000000);
+  const absl::Time recent = old + absl::Hours(24 * 10);
+
+  static absl::StatusOr<std::shared_ptr<const routing::RoutingTable>>
+  TeamAndQueue() {
+    leadrouter::v1::RoutingConfig config;
+    if (!google::protobuf::TextFormat::ParseFromString(kTeamAndQueue,
+                                                       &config)) {
+      return absl::InternalError("kTeamAndQueue does not parse");
+    }
+    return routing::RoutingTable::Create(config);
+  }
+};
 INSTANTIATE_TEST_SUITE_P(Stores, StoreReadsConformanceTest, AllStores(),
                          StoreName);
 
 TEST_P(StoreReadsConformanceTest, LeadsByMemberCountsTheWindowPerTeamAndRep) {
-  leadrouter::v1::RoutingConfig config;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      kTeamAndQueue,
-      &config));
-  auto table = routing::RoutingTable::Create(config);
+  auto table = TeamAndQueue();
   ASSERT_TRUE(table.ok()) << table.status();
-  const absl::Time old = absl::FromUnixSeconds(1795000000);
-  const absl::Time recent = old + absl::Hours(24 * 10);
   StoreUnderTest where(GetParam(), "fairness");
   auto store = where.Open();
   ASSERT_TRUE(store.ok()) << store.status();
@@ -133,14 +142,8 @@ std::vector<std::string> Ids(const ReplayPage& page) {
 }
 
 TEST_P(StoreReadsConformanceTest, ReplayLeadsGivesLeadsInArrivalOrderWithFirstEvents) {
-  leadrouter::v1::RoutingConfig config;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      kTeamAndQueue,
-      &config));
-  auto table = routing::RoutingTable::Create(config);
+  auto table = TeamAndQueue();
   ASSERT_TRUE(table.ok()) << table.status();
-  const absl::Time old = absl::FromUnixSeconds(1795000000);
-  const absl::Time recent = old + absl::Hours(24 * 10);
   StoreUnderTest where(GetParam(), "replay");
   auto store = where.Open();
   ASSERT_TRUE(store.ok()) << store.status();
