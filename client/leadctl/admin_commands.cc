@@ -48,11 +48,11 @@ ABSL_FLAG(std::string, method, "",
           "audit: only this method, e.g. "
           "/leadrouter.v1.RoutingAdmin/ApplyConfig.");
 ABSL_FLAG(std::string, since, "",
-          "audit: events at or after (RFC 3339); config simulate: leads that "
-          "arrived at or after (RFC 3339, or an age such as 30d, 12h).");
+          "audit: events at or after; config simulate: leads that arrived at "
+          "or after. An RFC 3339 time, or an age such as 30d, 12h or 90m.");
 ABSL_FLAG(std::string, until, "",
-          "audit: events before (RFC 3339); config simulate: leads that "
-          "arrived before (RFC 3339 or an age; default now).");
+          "audit: events before; config simulate: leads that arrived before "
+          "(default now). An RFC 3339 time or an age.");
 ABSL_FLAG(std::string, role, "",
           "token new: roles, comma-separated (router, reader, worker, admin).");
 ABSL_FLAG(std::string, rep_ids, "",
@@ -66,13 +66,10 @@ bool Json() { return JsonOutput(); }
 absl::Status SetTime(const char* flag, const std::string& text,
                      google::protobuf::Timestamp* out) {
   if (text.empty()) return absl::OkStatus();
-  absl::Time t;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, ": \"", text, "\" is not an RFC 3339 time (", error, ")"));
-  }
-  out->set_seconds(absl::ToUnixSeconds(t));
+  absl::StatusOr<google::protobuf::Timestamp> t =
+      ParseWindowTime(flag, text, absl::Now());
+  if (!t.ok()) return t.status();
+  *out = *t;
   return absl::OkStatus();
 }
 

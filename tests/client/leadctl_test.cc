@@ -155,6 +155,10 @@ TEST_F(LeadctlTest, ConfigSimulatePrintsWhatADraftWouldHaveDone) {
   EXPECT_EQ(Leadctl(server, "config simulate " + draft + " --since=soon")
                 .exit_code,
             3);
+  // The audit trail takes the same times.
+  EXPECT_EQ(Leadctl(server, "audit --since=1h").exit_code, 0);
+  EXPECT_EQ(Leadctl(server, "audit --since=2026-01-01T00:00:00Z").exit_code, 0);
+  EXPECT_EQ(Leadctl(server, "audit --since=soon").exit_code, 3);
 }
 
 TEST_F(LeadctlTest, ACsvImportRoutesEveryRowAndCountsTheBadOnes) {
