@@ -1,4 +1,5 @@
-// What the store conformance tests share: a lead, a route decided at a
+// What the store tests share (the conformance suite, the SQLite store
+// test): a lead, a route decided at a
 // given time, and a small org (see store_conformance_test.cc).
 #ifndef LEADROUTER_TESTS_SERVER_CONFORMANCE_HELPERS_H_
 #define LEADROUTER_TESTS_SERVER_CONFORMANCE_HELPERS_H_

@@ -15,6 +15,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/store/sqlite_db.h"
+#include "tests/server/conformance_helpers.h"
 
 namespace leadrouter::server {
 namespace {
@@ -24,17 +25,6 @@ std::string TempDir(const std::string& name) {
                                        name, "_", ::getpid());
   std::filesystem::remove_all(dir);
   return dir;
-}
-
-leadrouter::v1::Lead MakeLead(const std::string& id, const std::string& domain,
-                              int score = 50) {
-  leadrouter::v1::Lead lead;
-  lead.set_id(id);
-  lead.set_country_code("DE");
-  lead.set_stage(leadrouter::v1::STAGE_SQL);
-  lead.set_score(score);
-  lead.set_company_domain(domain);
-  return lead;
 }
 
 TEST(SqliteStoreTest, ADatabaseOfSchemaOneIsUpgradedWithNothingLost) {
