@@ -1,6 +1,5 @@
 // What the store tests share (the conformance suite, the SQLite store
-// test): a lead, a route decided at a
-// given time, and a small org (see store_conformance_test.cc).
+// test): a lead, a route decided at a given time, and a small org.
 #ifndef LEADROUTER_TESTS_SERVER_CONFORMANCE_HELPERS_H_
 #define LEADROUTER_TESTS_SERVER_CONFORMANCE_HELPERS_H_
 
