@@ -214,8 +214,13 @@ void PgStore::Follow(const SharedConfig& shared) {
   std::lock_guard lock(follow_mu_);
   int64_t seen = config_generation_.load();
   if (shared.generation <= seen) return;
-  config_generation_.store(shared.generation);
   if (follow_) follow_(shared.record, shared.generation);
+  // Marked seen only once it runs: a batch that finds this generation
+  // unseen follows it too, and so waits here (follow_mu_) until the table
+  // it decides with is this one.
+  while (shared.generation > seen &&
+         !config_generation_.compare_exchange_weak(seen, shared.generation)) {
+  }
 }
 
 absl::Status PgStore::FollowFrom(PgConnection& db) {
