@@ -18,9 +18,11 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "prometheus/exposer.h"
+#include "server/api/assignment_reads.h"
 #include "server/api/assignment_service.h"
 #include "server/api/assignment_workflow.h"
 #include "server/api/call_guard.h"
+#include "server/http/http_front.h"
 #include "server/api/commit_admission.h"
 #include "server/api/lead_intake.h"
 #include "server/api/lead_router_service.h"
@@ -384,6 +386,34 @@ int RunDaemon(const DaemonOptions& options) {
     }
     health_address = BoundAddress(options.health_address, health_port);
   }
+  // The HTTP/JSON port serves the same core, admitted by the same guard.
+  AssignmentReads http_reads(**store);
+  std::unique_ptr<HttpFront> http_front;
+  std::string http_address = "off";
+  if (!options.http_address.empty()) {
+    http_front = std::make_unique<HttpFront>(
+        HttpCore{.intake = intake,
+                 .workflow = workflow,
+                 .reads = http_reads,
+                 .guard = guard,
+                 .auth_enabled = authorizer.enabled(),
+                 .metrics = &metrics},
+        HttpFrontOptions{.listen_address = options.http_address,
+                         .transport = options.transport,
+                         .max_body_bytes = options.http_max_body_bytes,
+                         .threads = options.http_threads});
+    if (absl::Status s = http_front->Start(); !s.ok()) {
+      LogError("http_listen_failed",
+               {{"address", options.http_address},
+                {"error", std::string(s.message())}});
+      server->Shutdown();
+      if (health_server) health_server->Shutdown();
+      audit.Stop();
+      (*store)->Close();
+      return 1;
+    }
+    http_address = BoundAddress(options.http_address, http_front->port());
+  }
   ServiceHealth service_health(
       {server->GetHealthCheckService(),
        health_server ? health_server->GetHealthCheckService() : nullptr});
@@ -403,6 +433,7 @@ int RunDaemon(const DaemonOptions& options) {
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
                       {"metrics", metrics_address},
                       {"health", health_address},
+                      {"http", http_address},
                       {"store", StoreName(options)},
                       {"tls", tls ? (options.transport.tls_client_ca.empty()
                                          ? "on"
@@ -421,6 +452,8 @@ int RunDaemon(const DaemonOptions& options) {
     service_health.Draining();
     lead_router.BeginDrain();
     assignments.BeginDrain();
+    // HTTP requests in flight end at their commit, as RouteLead does.
+    if (http_front) http_front->Stop();
     // Waits for in-flight calls (each RouteLead ends at its commit), then
     // cancels what is left at the deadline.
     server->Shutdown(absl::ToChronoTime(absl::Now() + options.drain_timeout));

@@ -41,6 +41,11 @@ struct DaemonOptions {
   // A plaintext port serving only grpc.health.v1 (for probes that cannot
   // speak TLS, such as Kubernetes' gRPC probes); empty: none.
   std::string health_address;
+  // The HTTP/JSON port (server/http/http_front.h); empty: none. It uses the
+  // gRPC port's TLS files and plaintext policy, and the same principals.
+  std::string http_address;
+  size_t http_max_body_bytes = 1024 * 1024;
+  int http_threads = 32;
   // TLS, plaintext policy and connection limits of the gRPC port.
   TransportOptions transport;
   // Principals and roles (YAML); empty: development mode, loopback callers

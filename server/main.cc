@@ -62,6 +62,14 @@ ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
 ABSL_FLAG(std::string, health_listen, "",
           "host:port of a plaintext port serving only grpc.health.v1, for "
           "probes that cannot speak TLS (empty: none).");
+ABSL_FLAG(std::string, http_listen, "",
+          "host:port of the HTTP/JSON API (README \"HTTP/JSON API\"); it "
+          "uses the TLS flags and principals of the gRPC port (port 0 picks "
+          "a free port; empty: none).");
+ABSL_FLAG(int64_t, http_max_body_bytes, 1024 * 1024,
+          "Largest HTTP request body; larger ones get 413.");
+ABSL_FLAG(int, http_threads, 32,
+          "HTTP connections served at once; more wait for one to close.");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of the gRPC port (with --tls_key): serve "
           "TLS 1.2+. A replaced file is picked up without a restart.");
@@ -167,6 +175,17 @@ int main(int argc, char** argv) {
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   options.auth_config_path = absl::GetFlag(FLAGS_auth_config);
   options.health_address = absl::GetFlag(FLAGS_health_listen);
+  options.http_address = absl::GetFlag(FLAGS_http_listen);
+  if (absl::GetFlag(FLAGS_http_max_body_bytes) < 1024 ||
+      absl::GetFlag(FLAGS_http_threads) < 1) {
+    std::fprintf(stderr,
+                 "leadrouterd: --http_max_body_bytes must be at least 1024 "
+                 "and --http_threads at least 1\n");
+    return 2;
+  }
+  options.http_max_body_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_http_max_body_bytes));
+  options.http_threads = absl::GetFlag(FLAGS_http_threads);
   leadrouter::server::TransportOptions& t = options.transport;
   t.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   t.tls_key = absl::GetFlag(FLAGS_tls_key);

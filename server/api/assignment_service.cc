@@ -29,8 +29,9 @@ RepCheck AssignmentServiceImpl::MayAct(const grpc::ServerContextBase& context,
                                        const char* method, const Caller& caller,
                                        const std::string& lead_id) const {
   if (caller.rep_ids.empty()) return nullptr;
-  return [this, &context, method, caller, lead_id](const std::string& rep_id) {
-    return guard_.CheckRep(context, method, caller, rep_id, lead_id);
+  return [this, peer = context.peer(), method, caller,
+          lead_id](const std::string& rep_id) {
+    return guard_.CheckRep(peer, method, caller, rep_id, lead_id);
   };
 }
 

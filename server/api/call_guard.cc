@@ -47,15 +47,14 @@ CallerCredentials CredentialsOf(const grpc::ServerContextBase& context,
   return c;
 }
 
-void CallGuard::RecordDenied(const grpc::ServerContextBase& context,
-                             absl::string_view method,
+void CallGuard::RecordDenied(const std::string& peer, absl::string_view method,
                              const std::string& principal,
                              const absl::Status& status,
                              std::vector<std::string> targets) const {
   if (audit_ == nullptr) return;
   leadrouter::v1::AuditEvent e;
   e.set_principal(principal);
-  e.set_peer(context.peer());
+  e.set_peer(peer);
   e.set_method(std::string(method.substr(0, 200)));
   for (std::string& t : targets) e.add_targets(std::move(t));
   e.set_code(static_cast<int>(status.code()));
@@ -65,16 +64,22 @@ void CallGuard::RecordDenied(const grpc::ServerContextBase& context,
 
 absl::StatusOr<Caller> CallGuard::Admit(const grpc::ServerContextBase& context,
                                         absl::string_view method) const {
-  Authorizer::Decision d = authorizer_.Authorize(
-      CredentialsOf(context, authorizer_.enabled()), method);
+  return Admit(CredentialsOf(context, authorizer_.enabled()), context.peer(),
+               method);
+}
+
+absl::StatusOr<Caller> CallGuard::Admit(const CallerCredentials& credentials,
+                                        const std::string& peer,
+                                        absl::string_view method) const {
+  Authorizer::Decision d = authorizer_.Authorize(credentials, method);
   if (!d.status.ok()) {
-    RecordDenied(context, method, d.caller.principal, d.status);
+    RecordDenied(peer, method, d.caller.principal, d.status);
     return d.status;
   }
   return std::move(d.caller);
 }
 
-absl::Status CallGuard::CheckRep(const grpc::ServerContextBase& context,
+absl::Status CallGuard::CheckRep(const std::string& peer,
                                  absl::string_view method, const Caller& caller,
                                  const std::string& rep_id,
                                  const std::string& lead_id) const {
@@ -86,7 +91,7 @@ absl::Status CallGuard::CheckRep(const grpc::ServerContextBase& context,
   absl::Status denied = absl::PermissionDeniedError(absl::StrCat(
       "principal \"", caller.principal, "\" works only the leads of its reps; "
       "lead ", lead_id, " is not one of them"));
-  RecordDenied(context, method, caller.principal, denied,
+  RecordDenied(peer, method, caller.principal, denied,
                {absl::StrCat("lead:", lead_id)});
   return denied;
 }

@@ -45,17 +45,21 @@ class CallGuard {
   // The caller, or UNAUTHENTICATED / PERMISSION_DENIED (recorded).
   absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context,
                                absl::string_view method) const;
+  // The same for any transport: what the caller presents and its address
+  // (as the audit trail records it). `method` is the gRPC method name the
+  // request stands for, since roles are granted by it.
+  absl::StatusOr<Caller> Admit(const CallerCredentials& credentials,
+                               const std::string& peer,
+                               absl::string_view method) const;
 
   // For a worker bound to reps: PERMISSION_DENIED (recorded) unless
   // `rep_id` is one of them.
-  absl::Status CheckRep(const grpc::ServerContextBase& context,
-                        absl::string_view method, const Caller& caller,
+  absl::Status CheckRep(const std::string& peer, absl::string_view method, const Caller& caller,
                         const std::string& rep_id,
                         const std::string& lead_id) const;
 
  private:
-  void RecordDenied(const grpc::ServerContextBase& context,
-                    absl::string_view method, const std::string& principal,
+  void RecordDenied(const std::string& peer, absl::string_view method, const std::string& principal,
                     const absl::Status& status,
                     std::vector<std::string> targets = {}) const;
 

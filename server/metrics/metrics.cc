@@ -5,6 +5,8 @@
 
 #include <mutex>
 
+#include "absl/strings/str_cat.h"
+
 namespace leadrouter::server {
 namespace {
 
@@ -114,6 +116,16 @@ Metrics::Metrics()
                                    "events past --event_retention "
                                    "(kind=events).")
                              .Register(*registry_)),
+      http_requests_(prometheus::BuildCounter()
+                         .Name("leadrouter_http_requests_total")
+                         .Help("Requests of the HTTP/JSON port by route "
+                               "pattern and HTTP status.")
+                         .Register(*registry_)),
+      http_seconds_(prometheus::BuildHistogram()
+                        .Name("leadrouter_http_request_seconds")
+                        .Help("Time from a request's arrival to its answer, "
+                              "by route pattern.")
+                        .Register(*registry_)),
       config_info_(prometheus::BuildGauge()
                        .Name("leadrouter_config_info")
                        .Help("1 for the routing config version running now.")
@@ -163,6 +175,14 @@ void Metrics::LeadRouted(const std::string& rule, const std::string& team,
             {"source", source},
             {"outcome", OutcomeName(outcome)}})
       .Increment();
+}
+
+void Metrics::HttpHandled(const std::string& route, int status,
+                          absl::Duration d) {
+  http_requests_.Add({{"route", route}, {"code", absl::StrCat(status)}})
+      .Increment();
+  http_seconds_.Add({{"route", route}}, RpcBuckets())
+      .Observe(absl::ToDoubleSeconds(d));
 }
 
 void Metrics::DecisionTook(absl::Duration d) {

@@ -60,6 +60,10 @@ class Metrics {
   void ResponseTimeLapsed(const std::string& team, bool escalated);
   // Rows retention deleted.
   void RetentionDeleted(int64_t leads, int64_t events);
+  // One request of the HTTP front: `route` is its pattern
+  // ("/v1/assignments/{lead_id}", never a path with an id), `status` the
+  // HTTP status answered.
+  void HttpHandled(const std::string& route, int status, absl::Duration d);
   // The running config and when it was loaded.
   void ConfigLoaded(const std::string& version, absl::Time at);
 
@@ -75,6 +79,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& sla_reroutes_;
   prometheus::Family<prometheus::Counter>& sla_escalations_;
   prometheus::Family<prometheus::Counter>& retention_deleted_;
+  prometheus::Family<prometheus::Counter>& http_requests_;
+  prometheus::Family<prometheus::Histogram>& http_seconds_;
   prometheus::Family<prometheus::Gauge>& config_info_;
   prometheus::Gauge& config_loaded_at_;
 
