@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev tzdata
   prometheus            # the server and promtool, for the test suite
   openssl               # certificates made at test time
+  libcpp-httplib-dev    # the HTTP/JSON port (cpp-httplib 0.11)
+  curl                  # the HTTP tests drive the port with it
   python3-grpcio python3-protobuf   # the Python example, run by the tests
 )
 

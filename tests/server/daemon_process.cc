@@ -77,6 +77,7 @@ std::unique_ptr<DaemonProcess> DaemonProcess::Start(
   // Waits for the line {"...","event":"serving","address":"127.0.0.1:N",...}.
   const std::regex serving("\"event\":\"serving\",\"address\":\"([^\"]+)\"");
   const std::regex metrics_address("\"metrics\":\"([^\"]+)\"");
+  const std::regex http_address("\"http\":\"([^\"]+)\"");
   std::unique_lock lock(d->mu_);
   const bool started = d->changed_.wait_for(lock, std::chrono::seconds(30), [&] {
     std::smatch match;
@@ -85,6 +86,9 @@ std::unique_ptr<DaemonProcess> DaemonProcess::Start(
       std::smatch metrics;
       if (std::regex_search(d->log_, metrics, metrics_address)) {
         d->metrics_address_ = metrics[1];
+      }
+      if (std::smatch http; std::regex_search(d->log_, http, http_address)) {
+        d->http_address_ = http[1];
       }
       return true;
     }

@@ -35,6 +35,8 @@ class DaemonProcess {
   const std::string& address() const { return address_; }
   // host:port of its Prometheus /metrics endpoint.
   const std::string& metrics_address() const { return metrics_address_; }
+  // host:port of its HTTP/JSON port (--http_listen), or "off".
+  const std::string& http_address() const { return http_address_; }
 
   // SIGTERM, then the exit code (or 128 + signal if it died of one).
   int Terminate();
@@ -57,6 +59,7 @@ class DaemonProcess {
   int stderr_fd_ = -1;
   std::string address_;
   std::string metrics_address_;
+  std::string http_address_;
   std::thread reader_;
   std::mutex mu_;
   std::condition_variable changed_;  // log_ grew or eof_ became true
