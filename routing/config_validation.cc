@@ -19,6 +19,7 @@
 #include "routing/availability.h"
 #include "routing/company.h"
 #include "routing/compiled_rule.h"
+#include "routing/intake_mapping.h"
 #include "routing/iso_codes.h"
 
 namespace leadrouter::routing {
@@ -45,6 +46,7 @@ class Checker {
     CheckRules();
     CheckLeadSources();
     CheckAccounts();
+    CheckIntakeMappings(config_, &errors_);
     return std::move(errors_);
   }
 

@@ -107,3 +107,16 @@ const CompiledTeam* RoutingTable::FindTeam(std::string_view id) const {
 }
 
 }  // namespace leadrouter::routing
+
+namespace leadrouter::routing {
+
+const leadrouter::v1::IntakeMapping* RoutingTable::FindIntakeMapping(
+    std::string_view id) const {
+  // At most kMaxIntakeMappings, looked up once per intake request.
+  for (const auto& m : config_.intake_mappings()) {
+    if (m.id() == id) return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace leadrouter::routing

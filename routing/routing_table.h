@@ -66,6 +66,9 @@ class RoutingTable {
 
   const CompiledRep* FindRep(std::string_view id) const;
   const CompiledTeam* FindTeam(std::string_view id) const;
+  // The intake mapping named `id` (config intake_mappings), or nullptr.
+  const leadrouter::v1::IntakeMapping* FindIntakeMapping(
+      std::string_view id) const;
   // The named accounts (config accounts).
   const AccountBook& accounts() const { return accounts_; }
 

@@ -392,7 +392,8 @@ int RunDaemon(const DaemonOptions& options) {
   std::string http_address = "off";
   if (!options.http_address.empty()) {
     http_front = std::make_unique<HttpFront>(
-        HttpCore{.intake = intake,
+        HttpCore{.table = current,
+                 .intake = intake,
                  .workflow = workflow,
                  .reads = http_reads,
                  .guard = guard,

@@ -16,6 +16,7 @@
 #include "httplib.h"
 #include "leadrouter/v1/assignment_service.pb.h"
 #include "leadrouter/v1/lead_router.pb.h"
+#include "routing/intake_mapping.h"
 #include "server/api/status.h"
 #include "server/http/http_caller.h"
 #include "server/http/http_status.h"
@@ -126,6 +127,32 @@ void HttpFront::Serve(
   }
 }
 
+absl::StatusOr<std::string> HttpFront::RouteAndAnswer(const v1::Lead& lead) {
+  absl::StatusOr<RouteOutcome> outcome = Await(
+      [&](RouteCallback done) { core_.intake.Route(lead, std::move(done)); });
+  if (!outcome.ok()) return outcome.status();
+  v1::RouteLeadResponse response;
+  *response.mutable_assignment() = std::move(outcome->assignment);
+  response.set_replayed(outcome->replayed);
+  return ToJson(response);
+}
+
+absl::StatusOr<std::string> HttpFront::Intake(const std::string& mapping_id,
+                                              const std::string& body) {
+  // The mapping of the config running now; the lead is then routed on
+  // whatever table runs when it is decided, as any route is.
+  std::shared_ptr<const routing::RoutingTable> table = core_.table.Get();
+  const v1::IntakeMapping* mapping = table->FindIntakeMapping(mapping_id);
+  if (mapping == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "mapping: no intake mapping \"", mapping_id.substr(0, 64),
+        "\" in the running config (intake_mappings)"));
+  }
+  absl::StatusOr<v1::Lead> lead = routing::MapIntake(*mapping, body);
+  if (!lead.ok()) return lead.status();
+  return RouteAndAnswer(*lead);
+}
+
 void HttpFront::AddRoutes() {
   httplib::Server& s = *server_;
   s.Post("/v1/leads:route",
@@ -136,17 +163,14 @@ void HttpFront::AddRoutes() {
                    if (auto p = ParseJsonBody(req.body, &request); !p.ok()) {
                      return p;
                    }
-                   absl::StatusOr<RouteOutcome> outcome =
-                       Await([&](RouteCallback done) {
-                         core_.intake.Route(request.lead(), std::move(done));
-                       });
-                   if (!outcome.ok()) return outcome.status();
-                   v1::RouteLeadResponse response;
-                   *response.mutable_assignment() =
-                       std::move(outcome->assignment);
-                   response.set_replayed(outcome->replayed);
-                   return ToJson(response);
+                   return RouteAndAnswer(request.lead());
                  });
+         });
+  s.Post(R"(/v1/intake/([^/]+))",
+         [this](const httplib::Request& req, httplib::Response& res) {
+           Serve("/v1/intake/{mapping}", "/leadrouter.v1.LeadRouter/RouteLead",
+                 req, res, true,
+                 [&](const Caller&) { return Intake(req.matches[1], req.body); });
          });
   s.Post("/v1/leads:explain",
          [this](const httplib::Request& req, httplib::Response& res) {

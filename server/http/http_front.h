@@ -7,6 +7,9 @@
 //   GET  /v1/assignments?rep_id=&state=   AssignmentService.ListAssignments
 //   POST /v1/assignments/{lead_id}:accept AssignmentService.AcceptAssignment
 //        (and :reject, :close)
+//   POST /v1/intake/{mapping}             LeadRouter.RouteLead, the body in
+//        the sender's own shape, mapped by the config's intake mapping
+//        (routing/intake_mapping.h)
 //
 // Bodies are the proto3 JSON mapping of the same request and response
 // messages; a lead_id in the path fills the request's. Every request is
@@ -34,6 +37,7 @@
 #include "server/api/assignment_workflow.h"
 #include "server/api/call_guard.h"
 #include "server/api/lead_intake.h"
+#include "server/config/current_table.h"
 #include "server/metrics/metrics.h"
 #include "server/transport.h"
 
@@ -63,6 +67,7 @@ struct HttpFrontOptions {
 
 // What the HTTP handlers call; everything outlives the front.
 struct HttpCore {
+  const CurrentTable& table;
   LeadIntake& intake;
   AssignmentWorkflow& workflow;
   AssignmentReads& reads;
@@ -94,6 +99,11 @@ class HttpFront {
              const std::function<absl::StatusOr<std::string>(
                  const Caller&)>& handle);
   void AddRoutes();
+  // POST /v1/intake/{mapping}.
+  absl::StatusOr<std::string> Intake(const std::string& mapping_id,
+                                     const std::string& body);
+  // Routes `lead` and prints the RouteLeadResponse.
+  absl::StatusOr<std::string> RouteAndAnswer(const leadrouter::v1::Lead& lead);
 
   HttpCore core_;
   HttpFrontOptions options_;
