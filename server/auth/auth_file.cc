@@ -75,8 +75,10 @@ std::vector<routing::ConfigError> ValidateAuthConfig(const AuthConfig& config) {
         error(path, "names another principal's certificate too");
       }
     }
-    if (p.token_sha256().empty() && p.certificate_names_size() == 0) {
-      error(at, "needs token_sha256 or certificate_names");
+    if (p.token_sha256().empty() && p.certificate_names_size() == 0 &&
+        p.signing_secret_file().empty()) {
+      error(at, "needs token_sha256, certificate_names or "
+                "signing_secret_file");
     }
     if (p.roles_size() == 0) {
       error(at + ".roles", "must name at least one role "
@@ -121,7 +123,48 @@ absl::StatusOr<AuthConfig> LoadAuthFile(const std::string& path) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  return ParseAuthYaml(text.str(), path);
+  absl::StatusOr<AuthConfig> config = ParseAuthYaml(text.str(), path);
+  if (!config.ok()) return config;
+  // Secret files are named relative to the auth file, and must hold a
+  // usable secret now (the Authorizer reads them when it takes the config).
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::vector<routing::ConfigError> errors;
+  for (int i = 0; i < config->principals_size(); ++i) {
+    auto* p = config->mutable_principals(i);
+    if (p->signing_secret_file().empty()) continue;
+    if (p->signing_secret_file().front() != '/') {
+      p->set_signing_secret_file(dir + p->signing_secret_file());
+    }
+    absl::StatusOr<std::string> secret =
+        ReadSigningSecret(p->signing_secret_file());
+    if (!secret.ok()) {
+      errors.push_back({absl::StrCat("principals[", i, "].signing_secret_file"),
+                        std::string(secret.status().message())});
+    }
+  }
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", routing::FormatConfigErrors(errors)));
+  }
+  return config;
+}
+
+absl::StatusOr<std::string> ReadSigningSecret(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("the secret file cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string secret = text.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) {
+    secret.pop_back();
+  }
+  if (secret.size() < kMinSigningSecret) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the secret file holds ", secret.size(), " bytes; at least ",
+        kMinSigningSecret, " (e.g. openssl rand -hex 32)"));
+  }
+  return secret;
 }
 
 }  // namespace leadrouter::server

@@ -27,6 +27,14 @@ absl::StatusOr<leadrouter::v1::AuthConfig> LoadAuthFile(
 absl::StatusOr<leadrouter::v1::AuthConfig> ParseAuthYaml(
     const std::string& text, const std::string& name);
 
+// Signing secrets shorter than this are refused.
+inline constexpr size_t kMinSigningSecret = 32;
+
+// The secret a principal's signing_secret_file holds (without a final
+// newline); NOT_FOUND or INVALID_ARGUMENT (too short). The message never
+// holds the secret.
+absl::StatusOr<std::string> ReadSigningSecret(const std::string& path);
+
 // Every problem of `config` (names, digests, roles, duplicates), with
 // field paths; empty when it is valid.
 std::vector<routing::ConfigError> ValidateAuthConfig(

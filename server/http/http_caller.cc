@@ -63,6 +63,14 @@ CallerCredentials HttpCredentialsOf(const httplib::Request& request,
     c.authorization = request.get_header_value("Authorization");
     return c;  // a token decides alone, as on gRPC
   }
+  if (request.has_header("X-Leadrouter-Signature") ||
+      request.has_header("X-Leadrouter-Timestamp")) {
+    c.signature = request.get_header_value("X-Leadrouter-Signature");
+    c.signature_timestamp = request.get_header_value("X-Leadrouter-Timestamp");
+    c.signed_body = &request.body;
+    c.arrived_at = absl::Now();
+    return c;  // so does a signature
+  }
   // Only a certificate the handshake verified against --tls_client_ca
   // counts (the server requires and verifies one when that is set).
   if (request.ssl != nullptr &&

@@ -1,6 +1,8 @@
 // The auth config file and the authorizer, in-process: what a broken file
 // reports, who a set of credentials is, and what each role may call. The
 // same rules over a real server are in security_test.cc.
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -132,6 +134,84 @@ TEST(AuthFileTest, BrokenYamlAndUnknownKeysNameTheirPlace) {
 TEST(AuthFileTest, AMissingFileIsNotFound) {
   EXPECT_EQ(LoadAuthFile("/nonexistent/auth.yaml").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// A signing secret lives in its own file, named relative to the auth
+// file; one that is missing or short refuses the whole file.
+TEST(AuthFileTest, SigningSecretFilesAreCheckedWhenTheFileLoads) {
+  const std::string dir = ::testing::TempDir() + "/auth_signing";
+  std::filesystem::create_directories(dir);
+  auto write = [](const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+  };
+  const std::string yaml =
+      "principals:\n"
+      "  - name: forms\n"
+      "    signing_secret_file: forms.secret\n"
+      "    roles: [router]\n";
+  write(dir + "/auth.yaml", yaml);
+  std::filesystem::remove(dir + "/forms.secret");
+  auto missing = LoadAuthFile(dir + "/auth.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("principals[0].signing_secret_file: the secret file "
+                        "cannot be read"));
+  write(dir + "/forms.secret", "short\n");
+  auto short_secret = LoadAuthFile(dir + "/auth.yaml");
+  ASSERT_FALSE(short_secret.ok());
+  EXPECT_THAT(short_secret.status().message(),
+              HasSubstr("holds 5 bytes; at least 32"));
+  EXPECT_THAT(short_secret.status().message(), Not(HasSubstr("short")));
+  const std::string secret(40, 's');
+  write(dir + "/forms.secret", secret + "\n");
+  auto loaded = LoadAuthFile(dir + "/auth.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->principals(0).signing_secret_file(),
+            dir + "/forms.secret");
+
+  // The authorizer knows the sender by a signature of this body at this
+  // time, and by nothing else.
+  Authorizer authorizer(*loaded);
+  const std::string body = "{\"id\": \"f-1\"}";
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  CallerCredentials signed_now;
+  signed_now.signature_timestamp = "1800000000";
+  signed_now.signature = SignatureHeader(secret, 1800000000, body);
+  signed_now.signed_body = &body;
+  signed_now.arrived_at = now;
+  auto d = authorizer.Authorize(signed_now, "/leadrouter.v1.LeadRouter/RouteLead");
+  EXPECT_TRUE(d.status.ok()) << d.status;
+  EXPECT_EQ(d.caller.principal, "forms");
+
+  CallerCredentials later = signed_now;
+  later.arrived_at = now + absl::Minutes(5) + absl::Seconds(1);
+  EXPECT_THAT(authorizer.Authorize(later, "/leadrouter.v1.LeadRouter/RouteLead")
+                  .status.message(),
+              HasSubstr("more than 5 minutes"));
+  CallerCredentials early = signed_now;
+  early.arrived_at = now - absl::Minutes(6);
+  EXPECT_EQ(authorizer.Authorize(early, "/leadrouter.v1.LeadRouter/RouteLead")
+                .status.code(),
+            absl::StatusCode::kUnauthenticated);
+  const std::string other = "{\"id\": \"f-2\"}";
+  CallerCredentials forged = signed_now;
+  forged.signed_body = &other;
+  EXPECT_THAT(
+      authorizer.Authorize(forged, "/leadrouter.v1.LeadRouter/RouteLead")
+          .status.message(),
+      HasSubstr("matches no signing secret"));
+  CallerCredentials garbled = signed_now;
+  garbled.signature = "sha256=zz";
+  EXPECT_THAT(
+      authorizer.Authorize(garbled, "/leadrouter.v1.LeadRouter/RouteLead")
+          .status.message(),
+      HasSubstr("x-leadrouter-signature: expected"));
+  // Signing does not widen the roles.
+  EXPECT_EQ(authorizer
+                .Authorize(signed_now,
+                           "/leadrouter.v1.AssignmentService/GetAssignment")
+                .status.code(),
+            absl::StatusCode::kPermissionDenied);
 }
 
 TEST(AuthorizerTest, ATokenIsItsPrincipalWithItsRolesOnly) {

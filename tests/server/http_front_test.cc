@@ -289,6 +289,76 @@ TEST_F(HttpFrontTest, RequestsAreCountedByRoutePatternNotByLead) {
   EXPECT_THAT(*scraped, ::testing::Not(HasSubstr("m-1")));
 }
 
+// The example config's two intake mappings take their sample bodies
+// (deploy/config/intake/) as the README shows.
+TEST(HttpIntake, TheShippedExampleMappingsRouteTheirSampleBodies) {
+  const std::string dir = MakeTempDir("HttpIntake.Examples");
+  const std::string source = LEADROUTER_SOURCE_DIR;
+  std::string log;
+  auto daemon = DaemonProcess::Start(source + "/deploy/config/example.yaml",
+                                     dir + "/data",
+                                     {"--http_listen=127.0.0.1:0"}, &log);
+  ASSERT_NE(daemon, nullptr) << log;
+  const std::string post = absl::StrCat(
+      "curl -sS -w ' %{http_code}' -X POST -H 'Content-Type: "
+      "application/json' http://",
+      daemon->http_address(), "/v1/intake/");
+  std::string out;
+  ASSERT_EQ(Shell(post + "web-form --data-binary @" + source +
+                      "/deploy/config/intake/web-form.json",
+                  &out),
+            0);
+  ASSERT_THAT(out, HasSubstr(" 200")) << out;
+  auto form = FromJson<v1::RouteLeadResponse>(out.substr(0, out.rfind(' ')));
+  EXPECT_EQ(form.assignment().lead_id(), "form-20261202-0042");
+  // Sales qualified (by the value map), from Munich: the DACH team.
+  EXPECT_EQ(form.assignment().team_id(), "dach");
+  EXPECT_EQ(form.assignment().trace().company_domain(), "example-retail.com");
+
+  out.clear();
+  ASSERT_EQ(Shell(post + "crm-contact --data-binary @" + source +
+                      "/deploy/config/intake/crm-contact.json",
+                  &out),
+            0);
+  ASSERT_THAT(out, HasSubstr(" 200")) << out;
+  auto contact = FromJson<v1::RouteLeadResponse>(out.substr(0, out.rfind(' ')));
+  EXPECT_EQ(contact.assignment().lead_id(), "5120031");
+  EXPECT_EQ(contact.assignment().rule_id(), "uk-ie");
+  EXPECT_EQ(contact.assignment().trace().company_domain(),
+            "acme-logistics.co.uk");
+
+  // The sender retries the same webhook: one lead, one decision.
+  out.clear();
+  ASSERT_EQ(Shell(post + "crm-contact --data-binary @" + source +
+                      "/deploy/config/intake/crm-contact.json",
+                  &out),
+            0);
+  auto again = FromJson<v1::RouteLeadResponse>(out.substr(0, out.rfind(' ')));
+  EXPECT_TRUE(again.replayed());
+  EXPECT_EQ(again.assignment().rep_id(), contact.assignment().rep_id());
+
+  // A body the mapping cannot fill: 400 naming the path; nothing stored.
+  out.clear();
+  ASSERT_EQ(Shell(post + "crm-contact -d '{\"objectId\": 99, "
+                      "\"properties\": {\"lifecyclestage\": {\"value\": "
+                      "\"salesqualifiedlead\"}}}'",
+                  &out),
+            0);
+  EXPECT_THAT(out, HasSubstr("body.properties.email.value: is required"));
+  EXPECT_THAT(out, HasSubstr(" 400"));
+  out.clear();
+  ASSERT_EQ(Shell(absl::StrCat("curl -sS -w ' %{http_code}' http://",
+                               daemon->http_address(), "/v1/assignments/99"),
+                  &out),
+            0);
+  EXPECT_THAT(out, HasSubstr(" 404"));
+  out.clear();
+  ASSERT_EQ(Shell(post + "no-such-sender -d '{}'", &out), 0);
+  EXPECT_THAT(out, HasSubstr("no intake mapping \\\"no-such-sender\\\""));
+  EXPECT_THAT(out, HasSubstr(" 404"));
+  EXPECT_EQ(daemon->Terminate(), 0);
+}
+
 TEST(HttpFrontFlags, PlaintextOnANonLoopbackAddressIsRefused) {
   const std::string dir = MakeTempDir("HttpFrontFlags.Plaintext");
   WriteFile(dir + "/routing.yaml", kServiceTestConfig);
@@ -369,6 +439,92 @@ TEST_F(SecureHttpFrontTest, TokensAndRolesAreThoseOfTheGrpcPort) {
   plain.set_read_timeout(10, 0);
   auto r = plain.Get("/v1/assignments/sec-1");
   EXPECT_TRUE(!r || r->status != 200);
+}
+
+// A sender known by a shared secret signs each request; the README's
+// curl + openssl recipe is what this test runs.
+TEST_F(SecureHttpFrontTest, ASignedIntakeIsItsSendersAndStaleOrForgedOnesAreNot) {
+  const std::string secret = "9f3c1b7e5a2d48e6b0c4f7a1d3e5b7c9f1a3c5e7";
+  WriteFile(dir_ + "/forms.secret", secret + "\n");
+  WriteFile(auth_path_, AuthYamlFor(Tokens()) +
+                            "  - name: web-forms\n"
+                            "    signing_secret_file: forms.secret\n"
+                            "    roles: [router]\n");
+  WriteFile(config_path_,
+            std::string(kServiceTestConfig) +
+                "intake_mappings:\n"
+                "  - id: form\n"
+                "    fields:\n"
+                "      - { lead: id, path: id }\n"
+                "      - { lead: email, path: email }\n"
+                "      - { lead: country_code, path: country }\n"
+                "      - { lead: stage, value: sql }\n");
+  StartSecure({"--http_listen=127.0.0.1:0"});
+  WriteFile(dir_ + "/body.json",
+            "{\"id\": \"signed-1\", \"email\": \"kim@acme.example\", "
+            "\"country\": \"DE\"}\n");
+  // Signs body.json at `age` seconds ago (the shell's clock) and posts it
+  // (or `posted`, to tamper with the body after signing).
+  auto post = [&](int age, const std::string& posted) {
+    std::string out;
+    Shell(absl::StrCat(
+              "cd ", dir_, " && ts=$(( $(date +%s) - ", age, " )) && ",
+              "sig=$({ printf '%s.' \"$ts\"; cat body.json; } | openssl dgst "
+              "-sha256 -hmac \"$(cat forms.secret)\" -r | cut -d' ' -f1) && ",
+              "curl -sS -w ' %{http_code}' --cacert ", certs_.ca,
+              " -H 'Content-Type: application/json' ",
+              "-H \"X-Leadrouter-Timestamp: $ts\" ",
+              "-H \"X-Leadrouter-Signature: v1=$sig\" --data-binary @",
+              posted, " https://", daemon_->http_address(),
+              "/v1/intake/form"),
+          &out);
+    return out;
+  };
+  const std::string signed_now = post(0, "body.json");
+  EXPECT_THAT(signed_now, HasSubstr(" 200"));
+  EXPECT_THAT(signed_now, HasSubstr("\"leadId\":\"signed-1\""));
+
+  // Ten minutes old: refused, however good the signature.
+  const std::string stale = post(600, "body.json");
+  EXPECT_THAT(stale, HasSubstr(" 401"));
+  EXPECT_THAT(stale, HasSubstr("x-leadrouter-timestamp: more than 5 minutes"));
+
+  // The body changed after signing.
+  WriteFile(dir_ + "/forged.json",
+            "{\"id\": \"signed-2\", \"email\": \"kim@acme.example\", "
+            "\"country\": \"DE\"}\n");
+  const std::string forged = post(0, "forged.json");
+  EXPECT_THAT(forged, HasSubstr(" 401"));
+  EXPECT_THAT(forged, HasSubstr("matches no signing secret"));
+  v1::Assignment stored;
+  auto assignments = v1::AssignmentService::NewStub(channel_);
+  grpc::ClientContext context;
+  Authorize(context, Tokens().at("reader"));
+  v1::GetAssignmentRequest get;
+  get.set_lead_id("signed-2");
+  EXPECT_EQ(assignments->GetAssignment(&context, get, &stored).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // A malformed header, and a signature on a route its roles do not cover.
+  auto [bad, bad_body] = Call("POST", "/v1/intake/form", "", "{}");
+  EXPECT_EQ(bad, 401) << bad_body;
+  httplib::SSLClient client("127.0.0.1", Port());
+  client.set_ca_cert_path(certs_.ca.c_str());
+  const std::string empty;
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  httplib::Headers headers = {
+      {"X-Leadrouter-Timestamp", absl::StrCat(now)},
+      {"X-Leadrouter-Signature", server::SignatureHeader(secret, now, empty)}};
+  auto list = client.Get("/v1/assignments", headers);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->status, 403) << list->body;
+  EXPECT_THAT(list->body, HasSubstr("web-forms"));
+
+  // The secret is in no answer and no log line.
+  for (const std::string& text :
+       {signed_now, stale, forged, bad_body, daemon_->Log()}) {
+    EXPECT_THAT(text, ::testing::Not(HasSubstr(secret)));
+  }
 }
 
 TEST_F(SecureHttpFrontTest, AClientCertificateIsAPrincipal) {
