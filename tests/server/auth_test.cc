@@ -110,8 +110,8 @@ TEST(AuthFileTest, EveryProblemIsListedWithLineColumnAndField) {
                             "must be 64 lower-case hex digits"));
   EXPECT_THAT(m2, HasSubstr("auth.yaml:5:11: principals[1].name: \"a\" is "
                             "used twice"));
-  EXPECT_THAT(m2, HasSubstr("principals[2]: needs token_sha256 or "
-                            "certificate_names"));
+  EXPECT_THAT(m2, HasSubstr("principals[2]: needs token_sha256, "
+                            "certificate_names or signing_secret_file"));
   EXPECT_THAT(m2, HasSubstr("auth.yaml:10:14: principals[2].rep_ids: binds "
                             "the worker role to reps"));
 }
