@@ -4,6 +4,7 @@
 #include "server/http/http_front.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <future>
 #include <utility>
@@ -76,6 +77,17 @@ absl::Status SplitAddress(const std::string& address, std::string* host,
   }
   return absl::OkStatus();
 }
+
+// cpp-httplib 0.11 listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG,
+// compiled into Debian's library): a burst of new connections overflows
+// it and the overflowing ones fail their first request. Listening again on
+// the bound socket widens the queue (Linux takes a second listen()).
+template <typename Base>
+class WideBacklog final : public Base {
+ public:
+  using Base::Base;
+  bool Widen() { return ::listen(this->svr_sock_, SOMAXCONN) == 0; }
+};
 
 }  // namespace
 
@@ -343,11 +355,14 @@ absl::Status HttpFront::Start() {
           "; give --tls_cert and --tls_key, or --insecure_plaintext for "
           "development"));
     }
-    server_ = std::make_unique<httplib::Server>();
+    auto plain = std::make_unique<WideBacklog<httplib::Server>>();
+    widen_backlog_ = [raw = plain.get()] { return raw->Widen(); };
+    server_ = std::move(plain);
   } else {
     // As the gRPC port: TLS 1.2 or later, and with a client CA a client
     // certificate it signed is required.
-    auto ssl = std::make_unique<httplib::SSLServer>([&t](SSL_CTX& ctx) {
+    auto ssl = std::make_unique<WideBacklog<httplib::SSLServer>>([&t](
+                                                                    SSL_CTX& ctx) {
       SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
       if (SSL_CTX_use_certificate_chain_file(&ctx, t.tls_cert.c_str()) != 1 ||
           SSL_CTX_use_PrivateKey_file(&ctx, t.tls_key.c_str(),
@@ -371,6 +386,7 @@ absl::Status HttpFront::Start() {
           "--http_listen: the TLS key pair or client CA could not be loaded "
           "(--tls_cert, --tls_key, --tls_client_ca)");
     }
+    widen_backlog_ = [raw = ssl.get()] { return raw->Widen(); };
     server_ = std::move(ssl);
   }
   const int threads = std::max(1, options_.threads);
@@ -390,7 +406,7 @@ absl::Status HttpFront::Start() {
   } else if (server_->bind_to_port(host, port)) {
     port_ = port;
   }
-  if (port_ <= 0) {
+  if (port_ <= 0 || !widen_backlog_()) {
     server_.reset();
     return absl::UnavailableError(absl::StrCat(
         "--http_listen: cannot listen on ", options_.listen_address));

@@ -108,6 +108,8 @@ class HttpFront {
   HttpCore core_;
   HttpFrontOptions options_;
   std::unique_ptr<httplib::Server> server_;
+  // Widens the listen queue of server_'s socket (see http_front.cc).
+  std::function<bool()> widen_backlog_;
   std::thread thread_;
   int port_ = 0;
 };

@@ -1,7 +1,11 @@
 // The HTTP/JSON port of a real leadrouterd, driven by real clients: curl,
 // Python's urllib and Node's fetch (the shipped examples in
 // client/examples/http), and cpp-httplib's client for the exact answers.
+#include <atomic>
+#include <barrier>
 #include <cstdio>
+#include <thread>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -268,6 +272,39 @@ TEST_F(HttpFrontTest, BadRequestsGetJsonErrorsAndChangeNothing) {
   auto ok = PostJson("/v1/leads:route", good);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
+}
+
+// cpp-httplib listens with a queue of 5; the front widens it, so a burst
+// of new connections (a sender's worker pool starting up) is served whole.
+TEST_F(HttpFrontTest, ABurstOfNewConnectionsIsServedWhole) {
+  constexpr int kClients = 48;
+  const int port =
+      std::stoi(daemon_->http_address().substr(daemon_->http_address().rfind(':') + 1));
+  std::barrier start(kClients);
+  std::atomic<int> answered = 0;
+  std::vector<std::string> failures(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_tcp_nodelay(true);
+      client.set_read_timeout(60, 0);
+      const std::string body =
+          "{\"lead\": " + LeadJson(absl::StrCat("burst-", i), "GB") + "}";
+      start.arrive_and_wait();  // every connect at once
+      for (int round = 0; round < 2; ++round) {
+        auto r = client.Post("/v1/leads:route", body, "application/json");
+        if (r && r->status == 200) {
+          ++answered;
+        } else {
+          failures[i] = r ? r->body : httplib::to_string(r.error());
+        }
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(answered.load(), 2 * kClients);
+  for (const std::string& f : failures) EXPECT_EQ(f, "");
 }
 
 TEST_F(HttpFrontTest, RequestsAreCountedByRoutePatternNotByLead) {
