@@ -134,6 +134,17 @@ struct AuditQuery {
   int limit = 100;
 };
 
+// An event a webhook subscription gave up on (server/webhooks).
+struct DeadLetter {
+  std::string subscription;
+  int64_t cursor = 0;
+  leadrouter::v1::AssignmentEvent event;
+  int64_t failed_at_us = 0;  // when it was given up on (Unix microseconds)
+  int attempts = 0;          // deliveries tried
+  std::string error;         // the last failure, e.g. "HTTP 500"
+  bool retry = false;        // an admin asked for another delivery
+};
+
 // What the store may forget, and when (see Prune). Zero keeps everything.
 struct RetentionPolicy {
   // The change stream serves events this recent. Older events of closed
@@ -291,6 +302,35 @@ class AssignmentStore {
   // NOT_FOUND for a version that never ran here.
   virtual absl::StatusOr<leadrouter::v1::GetConfigResponse> ConfigVersion(
       const std::string& version) = 0;
+
+  // Outbound webhooks (server/webhooks). A subscription's position is the
+  // cursor of the last event it is done with (delivered, not matching, or
+  // given up on); nullopt before its first.
+  virtual absl::StatusOr<std::optional<int64_t>> WebhookPosition(
+      const std::string& subscription) = 0;
+  // Stores `position` and the dead letters given up on up to it, in one
+  // transaction, durably.
+  virtual absl::Status AdvanceWebhook(const std::string& subscription,
+                                      int64_t position,
+                                      const std::vector<DeadLetter>& dead) = 0;
+  // Dead letters in cursor order; `subscription` empty: every one's;
+  // `only_retry`: only those an admin asked to deliver again.
+  virtual absl::StatusOr<std::vector<DeadLetter>> DeadLetters(
+      const std::string& subscription, bool only_retry, int limit) = 0;
+  // Asks for another delivery of a subscription's dead letter (`cursor`
+  // 0: all of them); how many were marked.
+  virtual absl::StatusOr<int> RetryDeadLetters(const std::string& subscription,
+                                               int64_t cursor) = 0;
+  // After another delivery: removes the dead letter (`error` empty) or
+  // keeps it with the failure counted and the retry request cleared.
+  virtual absl::Status SettleDeadLetter(const std::string& subscription,
+                                        int64_t cursor,
+                                        const std::string& error) = 0;
+  // True while `holder` is the one process that delivers webhooks; it
+  // holds for `ttl` and is renewed by asking again. A store of one process
+  // (SQLite) always says true.
+  virtual absl::StatusOr<bool> HoldWebhookLease(const std::string& holder,
+                                                absl::Duration ttl) = 0;
 
   // Sharing the running config between replicas. A store of one process
   // (SQLite) has nothing to share: nullopt, OK, and never a call.

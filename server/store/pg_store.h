@@ -115,6 +115,20 @@ class PgStore final : public AssignmentStore {
       override;
   absl::Status SaveRepOverride(
       const leadrouter::v1::RepOverride& override) override;
+  absl::StatusOr<std::optional<int64_t>> WebhookPosition(
+      const std::string& subscription) override;
+  absl::Status AdvanceWebhook(const std::string& subscription,
+                              int64_t position,
+                              const std::vector<DeadLetter>& dead) override;
+  absl::StatusOr<std::vector<DeadLetter>> DeadLetters(
+      const std::string& subscription, bool only_retry, int limit) override;
+  absl::StatusOr<int> RetryDeadLetters(const std::string& subscription,
+                                       int64_t cursor) override;
+  absl::Status SettleDeadLetter(const std::string& subscription,
+                                int64_t cursor,
+                                const std::string& error) override;
+  absl::StatusOr<bool> HoldWebhookLease(const std::string& holder,
+                                        absl::Duration ttl) override;
   absl::Status AppendAudit(
       const std::vector<leadrouter::v1::AuditEvent>& events) override;
   absl::StatusOr<std::vector<leadrouter::v1::AuditEvent>> ListAudit(

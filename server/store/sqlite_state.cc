@@ -100,6 +100,20 @@ CREATE TABLE IF NOT EXISTS stream_floor (
   cursor INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO stream_floor (id, cursor) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS webhook_position (
+  subscription TEXT PRIMARY KEY,
+  position     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS webhook_dead_letter (
+  subscription TEXT NOT NULL,
+  cursor       INTEGER NOT NULL,
+  event        BLOB NOT NULL,
+  failed_at_us INTEGER NOT NULL,
+  attempts     INTEGER NOT NULL,
+  error        TEXT NOT NULL,
+  retry        INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (subscription, cursor)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS catch_up (
   team_id TEXT NOT NULL,
   rep_id  TEXT NOT NULL,
