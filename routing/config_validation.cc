@@ -21,6 +21,7 @@
 #include "routing/compiled_rule.h"
 #include "routing/intake_mapping.h"
 #include "routing/iso_codes.h"
+#include "routing/webhook_subscriptions.h"
 
 namespace leadrouter::routing {
 namespace {
@@ -47,6 +48,7 @@ class Checker {
     CheckLeadSources();
     CheckAccounts();
     CheckIntakeMappings(config_, &errors_);
+    CheckWebhookSubscriptions(config_, &errors_);
     return std::move(errors_);
   }
 

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <exception>
@@ -23,6 +24,7 @@
 #include "server/api/assignment_workflow.h"
 #include "server/api/call_guard.h"
 #include "server/http/http_front.h"
+#include "server/webhooks/webhook_dispatcher.h"
 #include "server/api/commit_admission.h"
 #include "server/api/lead_intake.h"
 #include "server/api/lead_router_service.h"
@@ -430,6 +432,14 @@ int RunDaemon(const DaemonOptions& options) {
       return PruneExpired(**store, options.retention, absl::Now(), &metrics);
     });
   }
+  // Outbound webhooks of the running config (none: the thread idles).
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  WebhookDispatcher webhooks(
+      current, **store, &metrics,
+      {.holder = absl::StrCat(host, ":", getpid(), ":",
+                              absl::ToUnixNanos(absl::Now()))});
+  webhooks.Start();
   service_health.Started();
   LogInfo("serving", {{"address", BoundAddress(options.listen_address, port)},
                       {"metrics", metrics_address},
@@ -467,6 +477,7 @@ int RunDaemon(const DaemonOptions& options) {
   if (health_server) health_server->Shutdown();
   drainer.Stop();
   response_clock.Stop();
+  webhooks.Stop();
   if (pruner) pruner->Stop();
   exposer.reset();  // no scrape reads the store after this
   audit.Stop();

@@ -126,6 +126,26 @@ Metrics::Metrics()
                         .Help("Time from a request's arrival to its answer, "
                               "by route pattern.")
                         .Register(*registry_)),
+      webhook_delivered_(prometheus::BuildCounter()
+                             .Name("leadrouter_webhook_deliveries_total")
+                             .Help("Events delivered to a webhook "
+                                   "subscription (2xx answer).")
+                             .Register(*registry_)),
+      webhook_failures_(prometheus::BuildCounter()
+                            .Name("leadrouter_webhook_failures_total")
+                            .Help("Failed webhook delivery attempts, by "
+                                  "subscription.")
+                            .Register(*registry_)),
+      webhook_dead_letters_(prometheus::BuildCounter()
+                                .Name("leadrouter_webhook_dead_letters_total")
+                                .Help("Events a webhook subscription gave up "
+                                      "on (see leadctl webhooks).")
+                                .Register(*registry_)),
+      webhook_lag_(prometheus::BuildGauge()
+                       .Name("leadrouter_webhook_lag_seconds")
+                       .Help("Age of the event a webhook subscription is "
+                             "delivering; 0 when caught up.")
+                       .Register(*registry_)),
       config_info_(prometheus::BuildGauge()
                        .Name("leadrouter_config_info")
                        .Help("1 for the routing config version running now.")
@@ -183,6 +203,23 @@ void Metrics::HttpHandled(const std::string& route, int status,
       .Increment();
   http_seconds_.Add({{"route", route}}, RpcBuckets())
       .Observe(absl::ToDoubleSeconds(d));
+}
+
+void Metrics::WebhookDelivered(const std::string& subscription) {
+  webhook_delivered_.Add({{"subscription", subscription}}).Increment();
+}
+
+void Metrics::WebhookFailed(const std::string& subscription) {
+  webhook_failures_.Add({{"subscription", subscription}}).Increment();
+}
+
+void Metrics::WebhookDeadLettered(const std::string& subscription) {
+  webhook_dead_letters_.Add({{"subscription", subscription}}).Increment();
+}
+
+void Metrics::WebhookLag(const std::string& subscription, absl::Duration lag) {
+  webhook_lag_.Add({{"subscription", subscription}})
+      .Set(std::max(0.0, absl::ToDoubleSeconds(lag)));
 }
 
 void Metrics::DecisionTook(absl::Duration d) {

@@ -64,6 +64,13 @@ class Metrics {
   // ("/v1/assignments/{lead_id}", never a path with an id), `status` the
   // HTTP status answered.
   void HttpHandled(const std::string& route, int status, absl::Duration d);
+  // Outbound webhooks, by subscription id (bounded by the config): events
+  // delivered, failed attempts, events given up on, and how old the event
+  // being delivered is (0 when caught up).
+  void WebhookDelivered(const std::string& subscription);
+  void WebhookFailed(const std::string& subscription);
+  void WebhookDeadLettered(const std::string& subscription);
+  void WebhookLag(const std::string& subscription, absl::Duration lag);
   // The running config and when it was loaded.
   void ConfigLoaded(const std::string& version, absl::Time at);
 
@@ -81,6 +88,10 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& retention_deleted_;
   prometheus::Family<prometheus::Counter>& http_requests_;
   prometheus::Family<prometheus::Histogram>& http_seconds_;
+  prometheus::Family<prometheus::Counter>& webhook_delivered_;
+  prometheus::Family<prometheus::Counter>& webhook_failures_;
+  prometheus::Family<prometheus::Counter>& webhook_dead_letters_;
+  prometheus::Family<prometheus::Gauge>& webhook_lag_;
   prometheus::Family<prometheus::Gauge>& config_info_;
   prometheus::Gauge& config_loaded_at_;
 
