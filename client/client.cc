@@ -532,6 +532,23 @@ absl::StatusOr<v1::ListAuditEventsResponse> Client::ListAuditEvents(
       });
 }
 
+absl::StatusOr<v1::ListDeadLettersResponse> Client::ListDeadLetters(
+    const v1::ListDeadLettersRequest& request) {
+  return Unary<v1::ListDeadLettersResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.admin->ListDeadLetters(c, request, r);
+      });
+}
+
+absl::StatusOr<v1::RetryDeadLettersResponse> Client::RetryDeadLetters(
+    const v1::RetryDeadLettersRequest& request) {
+  // Marking again marks nothing new: safe to retry.
+  return Unary<v1::RetryDeadLettersResponse>(
+      true, [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+        return e.admin->RetryDeadLetters(c, request, r);
+      });
+}
+
 absl::Status Client::Backup(
     const std::function<bool(const v1::BackupChunk&)>& on_chunk) {
   grpc::ClientContext context;

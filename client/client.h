@@ -148,6 +148,11 @@ class Client {
   // One page of the audit trail, newest first.
   absl::StatusOr<v1::ListAuditEventsResponse> ListAuditEvents(
       const v1::ListAuditEventsRequest& request);
+  // Outbound webhooks' dead letters, and another delivery of some.
+  absl::StatusOr<v1::ListDeadLettersResponse> ListDeadLetters(
+      const v1::ListDeadLettersRequest& request);
+  absl::StatusOr<v1::RetryDeadLettersResponse> RetryDeadLetters(
+      const v1::RetryDeadLettersRequest& request);
   // A consistent copy of the server's embedded store: its chunks in order
   // to `on_chunk` (return false to stop: CANCELLED). No deadline and no
   // retry: a broken copy is taken again whole. `leadctl backup` writes it

@@ -16,6 +16,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -44,6 +45,8 @@ ABSL_FLAG(bool, clear_out, false,
           "set-rep: drop the absences set with --out before (not the "
           "config's).");
 ABSL_FLAG(std::string, principal, "", "audit: only this principal's events.");
+ABSL_FLAG(std::string, subscription, "",
+          "webhooks: only this subscription's dead letters.");
 ABSL_FLAG(std::string, method, "",
           "audit: only this method, e.g. "
           "/leadrouter.v1.RoutingAdmin/ApplyConfig.");
@@ -321,6 +324,57 @@ int Audit(Client& client) {
   }
   if (!page->next_page_token().empty()) {
     std::cout << "more: --page_token=" << page->next_page_token() << "\n";
+  }
+  return 0;
+}
+
+int Webhooks(Client& client, const std::vector<char*>& args) {
+  if (args.size() >= 3 && std::string(args[2]) == "retry") {
+    if (args.size() < 4 || args.size() > 5) {
+      std::cerr << "usage: leadctl webhooks retry SUBSCRIPTION [CURSOR]\n";
+      return kUsage;
+    }
+    v1::RetryDeadLettersRequest request;
+    request.set_subscription(args[3]);
+    if (args.size() == 5) request.set_cursor(args[4]);
+    auto marked = client.RetryDeadLetters(request);
+    if (!marked.ok()) return Fail(marked.status());
+    if (Json()) {
+      std::cout << RenderJson(*marked);
+      return 0;
+    }
+    std::cout << marked->marked() << " dead letters of " << args[3]
+              << " will be sent again\n";
+    return 0;
+  }
+  if (args.size() != 2) {
+    std::cerr << "usage: leadctl webhooks [--subscription=ID] | webhooks "
+                 "retry SUBSCRIPTION [CURSOR]\n";
+    return kUsage;
+  }
+  v1::ListDeadLettersRequest request;
+  request.set_subscription(absl::GetFlag(FLAGS_subscription));
+  request.set_limit(1000);
+  auto letters = client.ListDeadLetters(request);
+  if (!letters.ok()) return Fail(letters.status());
+  if (Json()) {
+    std::cout << RenderJson(*letters);
+    return 0;
+  }
+  if (letters->dead_letters().empty()) {
+    std::cout << "no dead letters\n";
+    return 0;
+  }
+  for (const v1::WebhookDeadLetter& d : letters->dead_letters()) {
+    std::cout << d.subscription() << "  cursor " << d.event().cursor() << "  "
+              << absl::AsciiStrToLower(absl::StripPrefix(
+                     v1::AssignmentEventType_Name(d.event().type()),
+                     "ASSIGNMENT_EVENT_TYPE_"))
+              << "  lead "
+              << d.event().lead_id() << "  gave up " << FormatTime(d.failed_at())
+              << " after " << d.attempts() << " attempts: " << d.error();
+    if (d.retry_requested()) std::cout << "  (retry requested)";
+    std::cout << "\n";
   }
   return 0;
 }

@@ -23,6 +23,9 @@ int Reps(Client& client);
 int SetRep(Client& client, const std::vector<char*>& args);
 int Config(Client& client, const std::vector<char*>& args);
 int Audit(Client& client);
+// webhooks: the dead letters (--subscription); webhooks retry SUB [CURSOR]:
+// another delivery of one or all of them.
+int Webhooks(Client& client, const std::vector<char*>& args);
 // Writes a consistent copy of the server's embedded store to FILE (new),
 // checked against its SHA-256; `leadrouterd --restore=FILE` starts from it.
 int Backup(Client& client, const std::vector<char*>& args);

@@ -287,6 +287,8 @@ int main(int argc, char** argv) {
       "                      what the draft would have done to stored leads\n"
       "                      (--limit, --max_changed)\n"
       "  audit    the audit trail (--principal, --method, --since, --until)\n"
+      "  webhooks [--subscription=ID]   dead letters of outbound webhooks\n"
+      "  webhooks retry SUBSCRIPTION [CURSOR]   send them (or one) again\n"
       "  backup FILE         a consistent copy of the store, while it serves\n"
       "  token new --name=NAME --role=ROLE[,ROLE] [--rep_ids=a,b]\n"
       "           a fresh token and its auth config entry\n"
@@ -323,6 +325,9 @@ int main(int argc, char** argv) {
   if (command == "set-rep") return leadrouter::leadctl::SetRep(client, args);
   if (command == "config") return leadrouter::leadctl::Config(client, args);
   if (command == "audit") return leadrouter::leadctl::Audit(client);
+  if (command == "webhooks") {
+    return leadrouter::leadctl::Webhooks(client, args);
+  }
   if (command == "backup") return leadrouter::leadctl::Backup(client, args);
   if (command == "import") {
     if (args.size() != 3) {

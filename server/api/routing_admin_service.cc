@@ -9,6 +9,7 @@
 #include "server/api/admin_reads.h"
 #include "server/api/backup_stream.h"
 #include "server/api/status.h"
+#include "server/api/webhook_admin.h"
 
 namespace leadrouter::server {
 namespace {
@@ -209,6 +210,51 @@ grpc::ServerUnaryReactor* RoutingAdminService::SetRepAvailability(
         {absl::StrCat("rep:", request->rep_id().substr(0, 64))}, applied,
         set.status());
   reactor->Finish(ToGrpcStatus(set.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingAdminService::ListDeadLetters(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::ListDeadLettersRequest* request,
+    leadrouter::v1::ListDeadLettersResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(guard_, *context,
+                     "/leadrouter.v1.RoutingAdmin/ListDeadLetters", reactor)) {
+    return reactor;
+  }
+  absl::StatusOr<leadrouter::v1::ListDeadLettersResponse> letters =
+      server::ListDeadLetters(store_, *request);
+  if (letters.ok()) *response = *std::move(letters);
+  reactor->Finish(ToGrpcStatus(letters.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingAdminService::RetryDeadLetters(
+    grpc::CallbackServerContext* context,
+    const leadrouter::v1::RetryDeadLettersRequest* request,
+    leadrouter::v1::RetryDeadLettersResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  static constexpr char kMethod[] =
+      "/leadrouter.v1.RoutingAdmin/RetryDeadLetters";
+  std::optional<Caller> caller =
+      AdmitOrFinish(guard_, *context, kMethod, reactor);
+  if (!caller) return reactor;
+  absl::StatusOr<leadrouter::v1::RetryDeadLettersResponse> marked =
+      server::RetryDeadLetters(store_, *config_.Get().table, *request);
+  if (marked.ok()) {
+    *response = *marked;
+    if (audit_ != nullptr) {
+      leadrouter::v1::AuditEvent e;
+      e.set_principal(caller->principal);
+      e.set_peer(context->peer());
+      e.set_method(kMethod);
+      e.add_targets(absl::StrCat("webhook:", request->subscription()));
+      e.set_detail(absl::StrCat(marked->marked(),
+                                " dead letters marked for another delivery"));
+      audit_->RecordSoon(std::move(e));
+    }
+  }
+  reactor->Finish(ToGrpcStatus(marked.status()));
   return reactor;
 }
 

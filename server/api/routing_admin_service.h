@@ -51,6 +51,14 @@ class RoutingAdminService final
       const leadrouter::v1::SetRepAvailabilityRequest* request,
       leadrouter::v1::SetRepAvailabilityResponse* response) override;
 
+  grpc::ServerUnaryReactor* ListDeadLetters(
+      grpc::CallbackServerContext* context,
+      const leadrouter::v1::ListDeadLettersRequest* request,
+      leadrouter::v1::ListDeadLettersResponse* response) override;
+  grpc::ServerUnaryReactor* RetryDeadLetters(
+      grpc::CallbackServerContext* context,
+      const leadrouter::v1::RetryDeadLettersRequest* request,
+      leadrouter::v1::RetryDeadLettersResponse* response) override;
   grpc::ServerUnaryReactor* ListAuditEvents(
       grpc::CallbackServerContext* context,
       const leadrouter::v1::ListAuditEventsRequest* request,

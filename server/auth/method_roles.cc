@@ -41,6 +41,11 @@ const std::vector<std::pair<std::string, Role>>& MethodRoles() {
       // Drafts and stored traces (company domains): admins only.
       {"/leadrouter.v1.RoutingAdmin/SimulateConfig",
        leadrouter::v1::ROLE_ADMIN},
+      // Dead letters hold events (lead ids, reps, notes): admins only.
+      {"/leadrouter.v1.RoutingAdmin/ListDeadLetters",
+       leadrouter::v1::ROLE_ADMIN},
+      {"/leadrouter.v1.RoutingAdmin/RetryDeadLetters",
+       leadrouter::v1::ROLE_ADMIN},
   };
   return *table;
 }

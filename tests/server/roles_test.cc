@@ -78,7 +78,11 @@ std::map<std::string, Call> EveryMethod() {
            {"ListAuditEvents",
             Unary<RoutingAdmin>(&RoutingAdmin::Stub::ListAuditEvents)},
            {"SimulateConfig",
-            Unary<RoutingAdmin>(&RoutingAdmin::Stub::SimulateConfig)}}) {
+            Unary<RoutingAdmin>(&RoutingAdmin::Stub::SimulateConfig)},
+           {"ListDeadLetters",
+            Unary<RoutingAdmin>(&RoutingAdmin::Stub::ListDeadLetters)},
+           {"RetryDeadLetters",
+            Unary<RoutingAdmin>(&RoutingAdmin::Stub::RetryDeadLetters)}}) {
     calls[ra + name] = call;
   }
   calls[lr + "RouteLeads"] = [](grpc::Channel& ch, const std::string& token) {

@@ -199,5 +199,105 @@ TEST_F(WebhookTest, EveryEventArrivesInOrderThroughFailuresAndKills) {
   EXPECT_EQ(daemon_->Terminate(), 0);
 }
 
+// A receiver that stays away: the events become dead letters after
+// give_up_after, `leadctl webhooks` lists them, and a retry sends them
+// once the receiver is back. A Slack subscription gets short texts.
+TEST_F(WebhookTest, GivenUpEventsAreDeadLettersThatAnAdminCanRetry) {
+  int port = 0;
+  {
+    Receiver probe(dir_, 0);  // a free port, then nobody listening on it
+    port = probe.port();
+  }
+  ASSERT_GT(port, 0);
+  WriteConfig(port, "    give_up_after: 1s\n"
+                    "  - id: sales-channel\n"
+                    "    url: http://127.0.0.1:" + absl::StrCat(port) +
+                    "/slack\n"
+                    "    format: slack\n"
+                    "    events: [assigned]\n"
+                    "    give_up_after: 1s\n"
+                    "    secret_file: " + dir_ + "/hook.secret\n");
+  StartDaemon();
+  RouteGb("d-", 2);
+  v1::ListDeadLettersResponse letters;
+  for (int i = 0; i < 1200 && letters.dead_letters_size() < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    grpc::ClientContext context;
+    ASSERT_TRUE(admin_
+                    ->ListDeadLetters(&context, v1::ListDeadLettersRequest(),
+                                      &letters)
+                    .ok());
+  }
+  ASSERT_EQ(letters.dead_letters_size(), 4);  // 2 events x 2 subscriptions
+  EXPECT_EQ(letters.dead_letters(0).subscription(), "crm");
+  EXPECT_EQ(letters.dead_letters(0).event().lead_id(), "d-0");
+  EXPECT_GE(letters.dead_letters(0).attempts(), 2);
+  EXPECT_EQ(letters.dead_letters(0).error(), "Connection");
+
+  std::string out;
+  FILE* leadctl = ::popen(absl::StrCat(LEADCTL_PATH, " --server=",
+                                       daemon_->address(), " webhooks 2>&1")
+                              .c_str(),
+                          "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, leadctl)) > 0) {
+    out.append(buffer, n);
+  }
+  EXPECT_EQ(::pclose(leadctl), 0) << out;
+  EXPECT_THAT(out, HasSubstr("crm  cursor 1  assigned  lead d-0  gave up"));
+  EXPECT_THAT(out, HasSubstr("Connection"));
+
+  // Back up; an admin asks for both subscriptions' letters again.
+  Receiver receiver(dir_, port);
+  ASSERT_EQ(receiver.port(), port);
+  for (const char* subscription : {"crm", "sales-channel"}) {
+    grpc::ClientContext context;
+    v1::RetryDeadLettersRequest retry;
+    retry.set_subscription(subscription);
+    v1::RetryDeadLettersResponse marked;
+    ASSERT_TRUE(admin_->RetryDeadLetters(&context, retry, &marked).ok());
+    EXPECT_EQ(marked.marked(), 2);
+  }
+  Received got = WaitFor(2);
+  EXPECT_EQ(Distinct(got), 2u);
+  std::string log;
+  std::getline(std::ifstream(dir_ + "/received.log"), log, '\0');
+  EXPECT_THAT(log, HasSubstr("slack Lead d-0 assigned: rep r"));
+  EXPECT_THAT(log, HasSubstr(", team bulk (rule bulk)"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("buyer@")));  // no e-mail
+  for (int i = 0; i < 1200; ++i) {
+    grpc::ClientContext context;
+    ASSERT_TRUE(admin_
+                    ->ListDeadLetters(&context, v1::ListDeadLettersRequest(),
+                                      &letters)
+                    .ok());
+    if (letters.dead_letters_size() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(letters.dead_letters_size(), 0);
+
+  // A subscription the config lacks, and a cursor that is no number.
+  grpc::ClientContext c1;
+  v1::RetryDeadLettersRequest unknown;
+  unknown.set_subscription("nobody");
+  v1::RetryDeadLettersResponse ignored;
+  EXPECT_EQ(admin_->RetryDeadLetters(&c1, unknown, &ignored).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext c2;
+  v1::RetryDeadLettersRequest bad;
+  bad.set_subscription("crm");
+  bad.set_cursor("first");
+  auto status = admin_->RetryDeadLetters(&c2, bad, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("cursor"));
+
+  auto scraped = HttpGet(daemon_->metrics_address(), "/metrics");
+  ASSERT_TRUE(scraped.ok());
+  EXPECT_THAT(*scraped, HasSubstr("leadrouter_webhook_dead_letters_total{"
+                                  "subscription=\"crm\"} 2"));
+  EXPECT_EQ(daemon_->Terminate(), 0);
+}
+
 }  // namespace
 }  // namespace leadrouter::testing

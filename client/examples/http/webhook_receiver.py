@@ -9,7 +9,7 @@ events it took.
 A request is accepted when X-Leadrouter-Signature is "v1=" + hex
 HMAC-SHA256(secret, timestamp + "." + body) and X-Leadrouter-Timestamp is
 within 5 minutes of this clock. Each accepted request appends
-"<event id> <type> <lead id>" to --out (a repeat is appended too, marked
+"<event id> <type> <lead id>" (or "<event id> slack <text>") to --out (a repeat is appended too, marked
 "again", so tests can see at-least-once delivery).
 """
 import argparse
@@ -61,9 +61,12 @@ def main():
             event_id = self.headers.get("X-Leadrouter-Event-Id", "")
             again = " again" if event_id in seen else ""
             seen.add(event_id)
+            if "text" in event:  # the Slack format
+                what = "slack " + event["text"]
+            else:
+                what = "%s %s" % (event.get("type"), event.get("leadId"))
             with open(args.out, "a") as out:
-                out.write("%s %s %s%s\n" % (event_id, event.get("type"),
-                                            event.get("leadId"), again))
+                out.write("%s %s%s\n" % (event_id, what, again))
                 out.flush()
                 os.fsync(out.fileno())
             self.answer(204)
