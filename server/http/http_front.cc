@@ -22,6 +22,7 @@
 #include "server/http/http_caller.h"
 #include "server/http/http_status.h"
 #include "server/http/proto_json.h"
+#include "server/http/tls_key_pair.h"
 #include "server/log.h"
 
 namespace leadrouter::server {
@@ -361,30 +362,31 @@ absl::Status HttpFront::Start() {
   } else {
     // As the gRPC port: TLS 1.2 or later, and with a client CA a client
     // certificate it signed is required.
-    auto ssl = std::make_unique<WideBacklog<httplib::SSLServer>>([&t](
-                                                                    SSL_CTX& ctx) {
-      SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-      if (SSL_CTX_use_certificate_chain_file(&ctx, t.tls_cert.c_str()) != 1 ||
-          SSL_CTX_use_PrivateKey_file(&ctx, t.tls_key.c_str(),
-                                      SSL_FILETYPE_PEM) != 1 ||
-          SSL_CTX_check_private_key(&ctx) != 1) {
-        return false;
-      }
-      if (!t.tls_client_ca.empty()) {
-        if (SSL_CTX_load_verify_locations(&ctx, t.tls_client_ca.c_str(),
-                                          nullptr) != 1) {
-          return false;
-        }
-        SSL_CTX_set_verify(&ctx,
-                           SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-                           nullptr);
-      }
-      return true;
-    });
+    key_pair_ = std::make_unique<TlsKeyPair>(t.tls_cert, t.tls_key,
+                                             t.tls_refresh_interval);
+    if (absl::Status s = key_pair_->Load(); !s.ok()) return s;
+    // As the gRPC port: TLS 1.2 or later, the key pair re-read while
+    // serving, and with a client CA a client certificate it signed is
+    // required.
+    auto ssl = std::make_unique<WideBacklog<httplib::SSLServer>>(
+        [this, &t](SSL_CTX& ctx) {
+          SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+          key_pair_->InstallOn(ctx);
+          if (!t.tls_client_ca.empty()) {
+            if (SSL_CTX_load_verify_locations(&ctx, t.tls_client_ca.c_str(),
+                                              nullptr) != 1) {
+              return false;
+            }
+            SSL_CTX_set_verify(
+                &ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                nullptr);
+          }
+          return true;
+        });
     if (!ssl->is_valid()) {
       return absl::InvalidArgumentError(
-          "--http_listen: the TLS key pair or client CA could not be loaded "
-          "(--tls_cert, --tls_key, --tls_client_ca)");
+          "--http_listen: the client CA could not be loaded "
+          "(--tls_client_ca)");
     }
     widen_backlog_ = [raw = ssl.get()] { return raw->Widen(); };
     server_ = std::move(ssl);

@@ -39,6 +39,7 @@
 #include "server/api/lead_intake.h"
 #include "server/config/current_table.h"
 #include "server/metrics/metrics.h"
+#include "server/http/tls_key_pair.h"
 #include "server/transport.h"
 
 namespace httplib {
@@ -107,6 +108,7 @@ class HttpFront {
 
   HttpCore core_;
   HttpFrontOptions options_;
+  std::unique_ptr<TlsKeyPair> key_pair_;  // with TLS; outlives server_
   std::unique_ptr<httplib::Server> server_;
   // Widens the listen queue of server_'s socket (see http_front.cc).
   std::function<bool()> widen_backlog_;

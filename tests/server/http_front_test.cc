@@ -4,6 +4,7 @@
 #include <atomic>
 #include <barrier>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 #include <vector>
 #include <memory>
@@ -562,6 +563,50 @@ TEST_F(SecureHttpFrontTest, ASignedIntakeIsItsSendersAndStaleOrForgedOnesAreNot)
        {signed_now, stale, forged, bad_body, daemon_->Log()}) {
     EXPECT_THAT(text, ::testing::Not(HasSubstr(secret)));
   }
+}
+
+TEST_F(SecureHttpFrontTest, AReplacedCertificateIsServedWithoutARestart) {
+  // Through a symlinked directory, as Kubernetes mounts secrets.
+  namespace fs = std::filesystem;
+  fs::create_directories(dir_ + "/tls-a");
+  fs::create_directories(dir_ + "/tls-b");
+  fs::copy_file(certs_.server_cert, dir_ + "/tls-a/tls.crt");
+  fs::copy_file(certs_.server_key, dir_ + "/tls-a/tls.key");
+  fs::copy_file(certs_.other_server_cert, dir_ + "/tls-b/tls.crt");
+  fs::copy_file(certs_.other_server_key, dir_ + "/tls-b/tls.key");
+  fs::create_directory_symlink(dir_ + "/tls-a", dir_ + "/current");
+  std::string log;
+  daemon_ = DaemonProcess::Start(
+      config_path_, data_dir_,
+      {"--tls_cert=" + dir_ + "/current/tls.crt",
+       "--tls_key=" + dir_ + "/current/tls.key", "--tls_refresh_interval=1s",
+       "--auth_config=" + auth_path_, "--http_listen=127.0.0.1:0"},
+      &log);
+  ASSERT_NE(daemon_, nullptr) << log;
+  // The HTTP status curl gets trusting `ca` (000: the handshake failed).
+  auto status_with = [&](const std::string& ca) {
+    std::string out;
+    Shell(absl::StrCat("curl -s -o /dev/null -w '%{http_code}' --cacert ", ca,
+                       " -H 'Authorization: Bearer ", Tokens().at("reader"),
+                       "' https://", daemon_->http_address(),
+                       "/v1/assignments/none"),
+          &out);
+    return out;
+  };
+  EXPECT_EQ(status_with(certs_.ca), "404");
+  EXPECT_EQ(status_with(certs_.other_ca), "000");
+
+  fs::create_directory_symlink(dir_ + "/tls-b", dir_ + "/next");
+  fs::rename(dir_ + "/next", dir_ + "/current");  // atomic swap
+  // Each attempt is a new connection, so a new handshake.
+  std::string after;
+  for (int i = 0; i < 300 && (after = status_with(certs_.other_ca)) != "404";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(after, "404");
+  EXPECT_EQ(status_with(certs_.ca), "000");
+  EXPECT_EQ(daemon_->Terminate(), 0);
 }
 
 TEST_F(SecureHttpFrontTest, AClientCertificateIsAPrincipal) {
