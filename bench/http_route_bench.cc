@@ -63,17 +63,7 @@ void BM_RouteHttp(benchmark::State& state) {
       break;
     }
   }
-  state.SetItemsProcessed(state.iterations());
-  if (micros.empty()) return;
-  std::sort(micros.begin(), micros.end());
-  auto at = [&](double q) {
-    return micros[std::min(micros.size() - 1,
-                           static_cast<size_t>(q * micros.size()))];
-  };
-  state.counters["p50_us"] =
-      benchmark::Counter(at(0.50), benchmark::Counter::kAvgThreads);
-  state.counters["p99_us"] =
-      benchmark::Counter(at(0.99), benchmark::Counter::kAvgThreads);
+  bench::ReportLatencies(state, micros);
 }
 
 // Side by side for each concurrency: gRPC, then HTTP.

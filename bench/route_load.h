@@ -35,6 +35,23 @@ rules:
   - { id: all, target: { team: all } }
 )";
 
+// Sets items processed and this thread's p50_us and p99_us counters from
+// each call's time in microseconds.
+inline void ReportLatencies(benchmark::State& state,
+                            std::vector<double>& micros) {
+  state.SetItemsProcessed(state.iterations());
+  if (micros.empty()) return;
+  std::sort(micros.begin(), micros.end());
+  auto at = [&](double q) {
+    return micros[std::min(micros.size() - 1,
+                           static_cast<size_t>(q * micros.size()))];
+  };
+  state.counters["p50_us"] =
+      benchmark::Counter(at(0.50), benchmark::Counter::kAvgThreads);
+  state.counters["p99_us"] =
+      benchmark::Counter(at(0.99), benchmark::Counter::kAvgThreads);
+}
+
 // Routes distinct leads until the benchmark stops; `prepare` sets up each
 // call's context (e.g. a bearer token).
 inline void RouteInALoop(
@@ -64,17 +81,7 @@ inline void RouteInALoop(
       break;
     }
   }
-  state.SetItemsProcessed(state.iterations());
-  if (micros.empty()) return;
-  std::sort(micros.begin(), micros.end());
-  auto at = [&](double q) {
-    return micros[std::min(micros.size() - 1,
-                           static_cast<size_t>(q * micros.size()))];
-  };
-  state.counters["p50_us"] =
-      benchmark::Counter(at(0.50), benchmark::Counter::kAvgThreads);
-  state.counters["p99_us"] =
-      benchmark::Counter(at(0.99), benchmark::Counter::kAvgThreads);
+  ReportLatencies(state, micros);
 }
 
 }  // namespace leadrouter::bench

@@ -59,13 +59,19 @@ inline v1::Lead MakeLead(const std::string& id, const std::string& country) {
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    PrepareDirs();
+    WriteFile(config_path_, kServiceTestConfig);
+    StartDaemon();
+  }
+
+  // The test's own directory, config path and data directory (for
+  // fixtures that write another config or start with other flags).
+  void PrepareDirs() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = MakeTempDir(std::string(info->test_suite_name()) + "." +
                        info->name());
     config_path_ = dir_ + "/routing.yaml";
     data_dir_ = dir_ + "/data";
-    WriteFile(config_path_, kServiceTestConfig);
-    StartDaemon();
   }
 
   // Drops the stubs and stops leadrouterd (SIGTERM), which must exit 0.

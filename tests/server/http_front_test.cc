@@ -60,11 +60,7 @@ Message FromJson(const std::string& json) {
 class HttpFrontTest : public DaemonTest {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = MakeTempDir(std::string(info->test_suite_name()) + "." +
-                       info->name());
-    config_path_ = dir_ + "/routing.yaml";
-    data_dir_ = dir_ + "/data";
+    PrepareDirs();
     WriteFile(config_path_, kServiceTestConfig);
     StartDaemon({"--http_listen=127.0.0.1:0", "--http_max_body_bytes=4096"});
     base_ = "http://" + daemon_->http_address();
@@ -566,22 +562,11 @@ TEST_F(SecureHttpFrontTest, ASignedIntakeIsItsSendersAndStaleOrForgedOnesAreNot)
 }
 
 TEST_F(SecureHttpFrontTest, AReplacedCertificateIsServedWithoutARestart) {
-  // Through a symlinked directory, as Kubernetes mounts secrets.
-  namespace fs = std::filesystem;
-  fs::create_directories(dir_ + "/tls-a");
-  fs::create_directories(dir_ + "/tls-b");
-  fs::copy_file(certs_.server_cert, dir_ + "/tls-a/tls.crt");
-  fs::copy_file(certs_.server_key, dir_ + "/tls-a/tls.key");
-  fs::copy_file(certs_.other_server_cert, dir_ + "/tls-b/tls.crt");
-  fs::copy_file(certs_.other_server_key, dir_ + "/tls-b/tls.key");
-  fs::create_directory_symlink(dir_ + "/tls-a", dir_ + "/current");
+  std::vector<std::string> flags = SwappableTlsFlags();
+  flags.push_back("--auth_config=" + auth_path_);
+  flags.push_back("--http_listen=127.0.0.1:0");
   std::string log;
-  daemon_ = DaemonProcess::Start(
-      config_path_, data_dir_,
-      {"--tls_cert=" + dir_ + "/current/tls.crt",
-       "--tls_key=" + dir_ + "/current/tls.key", "--tls_refresh_interval=1s",
-       "--auth_config=" + auth_path_, "--http_listen=127.0.0.1:0"},
-      &log);
+  daemon_ = DaemonProcess::Start(config_path_, data_dir_, flags, &log);
   ASSERT_NE(daemon_, nullptr) << log;
   // The HTTP status curl gets trusting `ca` (000: the handshake failed).
   auto status_with = [&](const std::string& ca) {
@@ -596,8 +581,7 @@ TEST_F(SecureHttpFrontTest, AReplacedCertificateIsServedWithoutARestart) {
   EXPECT_EQ(status_with(certs_.ca), "404");
   EXPECT_EQ(status_with(certs_.other_ca), "000");
 
-  fs::create_directory_symlink(dir_ + "/tls-b", dir_ + "/next");
-  fs::rename(dir_ + "/next", dir_ + "/current");  // atomic swap
+  SwapToOtherCa();
   // Each attempt is a new connection, so a new handshake.
   std::string after;
   for (int i = 0; i < 300 && (after = status_with(certs_.other_ca)) != "404";

@@ -6,6 +6,7 @@
 #define LEADROUTER_TESTS_SERVER_SECURE_FIXTURE_H_
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -93,6 +94,27 @@ class SecureDaemonTest : public ::testing::Test {
     daemon_ = DaemonProcess::Start(config_path_, data_dir_, flags, &log);
     ASSERT_NE(daemon_, nullptr) << log;
     channel_ = TlsChannel(daemon_->address(), certs_.ca);
+  }
+
+  // dir_/current/tls.{crt,key}: the server pair of CA A through a
+  // symlinked directory, as Kubernetes mounts secrets; SwapToOtherCa()
+  // replaces both files at once with CA B's pair.
+  std::vector<std::string> SwappableTlsFlags() {
+    namespace fs = std::filesystem;
+    fs::create_directories(dir_ + "/tls-a");
+    fs::create_directories(dir_ + "/tls-b");
+    fs::copy_file(certs_.server_cert, dir_ + "/tls-a/tls.crt");
+    fs::copy_file(certs_.server_key, dir_ + "/tls-a/tls.key");
+    fs::copy_file(certs_.other_server_cert, dir_ + "/tls-b/tls.crt");
+    fs::copy_file(certs_.other_server_key, dir_ + "/tls-b/tls.key");
+    fs::create_directory_symlink(dir_ + "/tls-a", dir_ + "/current");
+    return {"--tls_cert=" + dir_ + "/current/tls.crt",
+            "--tls_key=" + dir_ + "/current/tls.key",
+            "--tls_refresh_interval=1s"};
+  }
+  void SwapToOtherCa() {
+    std::filesystem::create_directory_symlink(dir_ + "/tls-b", dir_ + "/next");
+    std::filesystem::rename(dir_ + "/next", dir_ + "/current");  // atomic
   }
 
   // Calls until `call` gives OK or `limit` passes; the last status.

@@ -97,31 +97,18 @@ TEST_F(TlsTest, MutualTlsRefusesClientsWithoutACertificateFromTheClientCa) {
 }
 
 TEST_F(TlsTest, AReplacedCertificateIsServedWithoutARestart) {
-  // The files are reached through a symlinked directory, as Kubernetes
-  // mounts secrets; swapping the link replaces both files at once.
-  namespace fs = std::filesystem;
-  fs::create_directories(dir_ + "/tls-a");
-  fs::create_directories(dir_ + "/tls-b");
-  fs::copy_file(certs_.server_cert, dir_ + "/tls-a/tls.crt");
-  fs::copy_file(certs_.server_key, dir_ + "/tls-a/tls.key");
-  fs::copy_file(certs_.other_server_cert, dir_ + "/tls-b/tls.crt");
-  fs::copy_file(certs_.other_server_key, dir_ + "/tls-b/tls.key");
-  fs::create_directory_symlink(dir_ + "/tls-a", dir_ + "/current");
+  // Swapping the linked directory replaces both files at once.
+  std::vector<std::string> flags = SwappableTlsFlags();
+  flags.push_back("--auth_config=" + auth_path_);
   std::string log;
-  daemon_ = DaemonProcess::Start(
-      config_path_, data_dir_,
-      {"--tls_cert=" + dir_ + "/current/tls.crt",
-       "--tls_key=" + dir_ + "/current/tls.key", "--tls_refresh_interval=1s",
-       "--auth_config=" + auth_path_},
-      &log);
+  daemon_ = DaemonProcess::Start(config_path_, data_dir_, flags, &log);
   ASSERT_NE(daemon_, nullptr) << log;
   const std::string& reader = Tokens().at("reader");
   EXPECT_TRUE(GetConfig(TlsChannel(daemon_->address(), certs_.ca), reader).ok());
   EXPECT_FALSE(
       GetConfig(TlsChannel(daemon_->address(), certs_.other_ca), reader).ok());
 
-  fs::create_directory_symlink(dir_ + "/tls-b", dir_ + "/next");
-  fs::rename(dir_ + "/next", dir_ + "/current");  // atomic swap
+  SwapToOtherCa();
   // Each attempt is a new connection, so a new handshake.
   grpc::Status s = Eventually([&] {
     return GetConfig(TlsChannel(daemon_->address(), certs_.other_ca), reader);

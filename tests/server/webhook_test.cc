@@ -99,11 +99,7 @@ size_t Distinct(const Received& r) {
 class WebhookTest : public DaemonTest {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = MakeTempDir(std::string(info->test_suite_name()) + "." +
-                       info->name());
-    config_path_ = dir_ + "/routing.yaml";
-    data_dir_ = dir_ + "/data";
+    PrepareDirs();
     WriteFile(dir_ + "/hook.secret",
               "3c8e1f5a7b9d2e4f6a8c0b1d3e5f7a9c1b3d5e7f\n");
   }
