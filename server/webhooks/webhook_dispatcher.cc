@@ -103,15 +103,20 @@ void WebhookDispatcher::Stop() {
 absl::StatusOr<int> WebhookDispatcher::Pass() {
   std::shared_ptr<const routing::RoutingTable> table = table_.Get();
   if (table->config().webhooks_size() == 0) return 0;
-  absl::StatusOr<bool> lead =
-      store_.HoldWebhookLease(options_.holder, options_.lease);
-  if (!lead.ok()) return lead.status();
-  if (!*lead) {
-    progress_.clear();  // another replica delivers; re-read when we do
-    return 0;
+  const absl::Time now = options_.clock();
+  // Renewed when a third of the lease is gone, not on every pass.
+  if (now >= lease_renew_at_) {
+    absl::StatusOr<bool> lead =
+        store_.HoldWebhookLease(options_.holder, options_.lease);
+    if (!lead.ok()) return lead.status();
+    if (!*lead) {
+      progress_.clear();  // another replica delivers; re-read when we do
+      lease_renew_at_ = absl::InfinitePast();
+      return 0;
+    }
+    lease_renew_at_ = now + options_.lease / 3;
   }
   int done = 0;
-  const absl::Time now = options_.clock();
   for (const v1::WebhookSubscription& s : table->config().webhooks()) {
     absl::StatusOr<int> retried = RetryDeadLetters(s);
     if (!retried.ok()) return retried.status();
@@ -213,6 +218,7 @@ absl::StatusOr<int> WebhookDispatcher::PassOne(
       return st;
     }
     p.position = skipped_to;
+    ++done;  // progress: read on at once, not after a poll interval
   }
   if (metrics_ != nullptr && static_cast<int>(events->size()) < kEventsPerRead) {
     metrics_->WebhookLag(s.id(), absl::ZeroDuration());  // caught up

@@ -56,8 +56,9 @@ class WebhookDispatcher {
   // Ends the thread after the delivery in flight. Idempotent.
   void Stop();
 
-  // One pass over every subscription (what the thread repeats); events
-  // delivered or given up on. Public for tests.
+  // One pass over every subscription (what the thread repeats): how much
+  // moved (events delivered or given up on, batches passed over); the
+  // thread goes on at once while it is more than 0.
   absl::StatusOr<int> Pass();
 
  private:
@@ -81,6 +82,7 @@ class WebhookDispatcher {
   Metrics* metrics_;
   const WebhookDispatcherOptions options_;
   std::map<std::string, Progress> progress_;  // by subscription; thread only
+  absl::Time lease_renew_at_ = absl::InfinitePast();  // thread only
 
   std::mutex mu_;
   std::condition_variable wake_;
