@@ -15,10 +15,9 @@ constexpr char kRetryAfterPayload[] = "leadrouter/retry_after_ms";
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  constexpr size_t kMaxMessage = 4096;
   std::string message(status.message());
-  if (message.size() > kMaxMessage) {
-    message.resize(kMaxMessage);
+  if (message.size() > kMaxErrorMessageBytes) {
+    message.resize(kMaxErrorMessageBytes);
     message += "...";
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message);

@@ -23,6 +23,9 @@ namespace leadrouter::server {
 // The trailer that carries the retry wait, in milliseconds.
 inline constexpr char kRetryPushbackTrailer[] = "grpc-retry-pushback-ms";
 
+// Error messages are cut to this many bytes on every front.
+inline constexpr size_t kMaxErrorMessageBytes = 4096;
+
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Marks `status` (an error) as asking the caller to wait `wait` first.

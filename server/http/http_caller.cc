@@ -9,14 +9,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/api/call_guard.h"
 
 namespace leadrouter::server {
 namespace {
-
-bool IsLoopbackAddress(const std::string& address) {
-  return absl::StartsWith(address, "127.") || address == "::1" ||
-         absl::StartsWith(address, "::ffff:127.");
-}
 
 std::string SubjectOf(X509* certificate) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()),
@@ -56,7 +52,8 @@ CallerCredentials HttpCredentialsOf(const httplib::Request& request,
                                     bool auth_enabled) {
   CallerCredentials c;
   if (!auth_enabled) {
-    c.loopback = IsLoopbackAddress(request.remote_addr);
+    // As the gRPC port decides it, on the same peer text.
+    c.loopback = IsLoopbackPeer(HttpPeerOf(request));
     return c;
   }
   if (request.has_header("Authorization")) {

@@ -3,14 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/api/status.h"
 
 namespace leadrouter::server {
-namespace {
-
-// As server/api/status.cc caps gRPC messages.
-constexpr size_t kMaxMessageBytes = 4096;
-
-}  // namespace
 
 int HttpStatusFor(absl::StatusCode code) {
   switch (code) {
@@ -59,7 +54,7 @@ std::string ErrorJson(const absl::Status& status) {
   return absl::StrCat(
       "{\"code\":", quoted(absl::StatusCodeToString(status.code())),
       ",\"message\":",
-      quoted(std::string(status.message().substr(0, kMaxMessageBytes))),
+      quoted(std::string(status.message().substr(0, kMaxErrorMessageBytes))),
       "}");
 }
 
